@@ -1,0 +1,122 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Server is one HTTP server and its shutdown policy. Run it once.
+type Server struct {
+	Config  Config
+	Handler fasthttp.RequestHandler
+	// Draining is set when the first signal arrives; Handler reads it to answer /health 503
+	// while the server keeps serving for Config.ShutdownDelay.
+	Draining *atomic.Bool
+	// Log receives one line per shutdown phase and nothing per request.
+	Log *log.Logger
+}
+
+// ErrShutdownTimeout means connections were still open when Config.ShutdownTimeout passed.
+var ErrShutdownTimeout = errors.New("shutdown timeout passed with connections still open")
+
+// Listen opens addr for TCP on IPv4 and IPv6 ("[::1]:8080" works), unlike
+// fasthttp.ListenAndServe, which listens on tcp4 only.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		// Keep the cause only: "listen on :8080: address already in use".
+		var op *net.OpError
+		if errors.As(err, &op) {
+			err = op.Err
+		}
+		var se *os.SyscallError
+		if errors.As(err, &se) {
+			err = se.Err
+		}
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// Run serves on ln until the first value arrives on stop, then shuts down in two phases:
+// for Config.ShutdownDelay it keeps serving with Draining set; then it closes the listener
+// and waits up to Config.ShutdownTimeout for open connections (in-flight requests are
+// answered with Connection: close, idle keep-alive connections are closed). It returns nil
+// after a clean shutdown, ErrShutdownTimeout when the deadline passed, and an error at once
+// when a second value arrives on stop. Run always returns: the caller exits afterwards.
+func (s *Server) Run(ln net.Listener, stop <-chan os.Signal) error {
+	srv := s.fasthttpServer()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	var sig os.Signal
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
+	case sig = <-stop:
+	}
+
+	s.Draining.Store(true)
+	if d := s.Config.ShutdownDelay; d > 0 {
+		s.Log.Printf("%v: draining for %v: /health answers 503, everything else is served", sig, d)
+		timer := time.NewTimer(d)
+		select {
+		case <-timer.C:
+		case again := <-stop:
+			timer.Stop()
+			return fmt.Errorf("%v while draining: exiting now", again)
+		}
+	}
+
+	s.Log.Printf("%v: stopped accepting; waiting up to %v for %d open connections",
+		sig, s.Config.ShutdownTimeout, srv.GetOpenConnectionsCount())
+	ctx, cancel := context.WithTimeout(context.Background(), s.Config.ShutdownTimeout)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- srv.ShutdownWithContext(ctx) }()
+	select {
+	case err := <-shut:
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			return fmt.Errorf("%w (%v, %d still open)", ErrShutdownTimeout, s.Config.ShutdownTimeout, srv.GetOpenConnectionsCount())
+		case err != nil:
+			return fmt.Errorf("shutdown: %w", err)
+		}
+	case again := <-stop:
+		return fmt.Errorf("%v while shutting down: exiting now", again)
+	}
+	s.Log.Printf("stopped cleanly")
+	return nil
+}
+
+// fasthttpServer maps Config onto fasthttp's settings. fasthttp's defaults are unsafe for
+// an exposed service (no timeouts, 262,144 connections), so every limit is set here.
+func (s *Server) fasthttpServer() *fasthttp.Server {
+	c := s.Config
+	return &fasthttp.Server{
+		Handler:                      s.Handler,
+		ReadTimeout:                  c.ReadTimeout,
+		WriteTimeout:                 c.WriteTimeout,
+		IdleTimeout:                  c.IdleTimeout,
+		Concurrency:                  c.MaxConns,
+		MaxRequestBodySize:           c.MaxBodyBytes,
+		ReadBufferSize:               c.MaxHeaderBytes, // fasthttp's header size limit
+		CloseOnShutdown:              true,             // Connection: close on answers during shutdown
+		NoDefaultServerHeader:        true,             // no Server header: nothing to fingerprint
+		DisablePreParseMultipartForm: true,             // no handler reads forms
+		Logger:                       discard{},        // one line per phase, none per connection
+	}
+}
+
+// discard silences fasthttp's own logger, which writes a line per failed connection.
+type discard struct{}
+
+func (discard) Printf(string, ...any) {}
