@@ -1,0 +1,386 @@
+//go:build docker
+
+// Package docker tests the three images end to end through the make targets users type:
+// build, a hardened run, health, no shell, a clean stop, size budgets, and a push to a
+// registry on 127.0.0.1 and a pull by digest. It needs a running Docker engine, so it is
+// behind the docker build tag: run it with `make test-docker` (OFFLINE=1 without a registry).
+package docker
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+const repoRoot = "../.."
+
+// image is one of the three variants, with the size budget it must stay within. Budgets
+// are the sizes measured on the stand-in bases plus about 2%, so real growth fails here.
+type image struct {
+	name, target, suffix string
+	budget               int64
+	hostBinary           string // the make target whose output the image must contain
+}
+
+var images = []image{
+	{name: "distroless", target: "docker-build", suffix: "", budget: 8_500_000, hostBinary: "getsmall"},
+	{name: "upx", target: "docker-build-upx", suffix: "-upx", budget: 2_100_000, hostBinary: "getsmall-upx"},
+	{name: "alpine", target: "docker-build-alpine", suffix: "-alpine", budget: 7_100_000, hostBinary: "getsmall"},
+}
+
+// docker is the client the Makefile is told to use.
+func docker() string {
+	if d := os.Getenv("DOCKER"); d != "" {
+		return d
+	}
+	return "docker"
+}
+
+// makeVars are passed to every make call: the same OFFLINE and UPX_FLAGS as test-docker got.
+func makeVars() []string {
+	vars := []string{"DOCKER=" + docker()}
+	for _, k := range []string{"OFFLINE", "UPX_FLAGS"} {
+		if v, ok := os.LookupEnv(k); ok {
+			vars = append(vars, k+"="+v)
+		}
+	}
+	return vars
+}
+
+// runMake runs a make target in the repository with makeVars and extra variables.
+func runMake(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("make", append(append([]string{"-s", "-C", repoRoot}, args...), makeVars()...)...)
+	cmd.Env = withoutVars(os.Environ(), "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func withoutVars(env []string, names ...string) []string {
+	var kept []string
+outer:
+	for _, kv := range env {
+		for _, n := range names {
+			if strings.HasPrefix(kv, n+"=") {
+				continue outer
+			}
+		}
+		kept = append(kept, kv)
+	}
+	return kept
+}
+
+// dockerOut runs the docker client and returns its trimmed output.
+func dockerOut(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(docker(), args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// version is what the Makefile computes, read back from make itself.
+func version(t *testing.T) string {
+	t.Helper()
+	return strings.TrimSpace(runMake(t, "print-VERSION"))
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// get returns the status of GET url, retrying until the server answers or 10 s pass.
+func get(t *testing.T, url string) int {
+	t.Helper()
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// inspect decodes `docker inspect` of one object.
+func inspect(t *testing.T, ref string, v any) {
+	t.Helper()
+	var list []json.RawMessage
+	if err := json.Unmarshal([]byte(dockerOut(t, "inspect", ref)), &list); err != nil || len(list) != 1 {
+		t.Fatalf("docker inspect %s: %v", ref, err)
+	}
+	if err := json.Unmarshal(list[0], v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type containerInfo struct {
+	Config struct {
+		User        string
+		Healthcheck struct{ Test []string }
+	}
+	HostConfig struct {
+		ReadonlyRootfs bool
+		CapDrop        []string
+		SecurityOpt    []string
+		Memory         int64
+	}
+	State struct {
+		Health struct {
+			Status string
+			Log    []struct {
+				Start, End time.Time
+				ExitCode   int
+			}
+		}
+	}
+}
+
+type imageInfo struct {
+	Size   int64
+	Config struct {
+		User        string
+		Labels      map[string]string
+		Healthcheck struct {
+			Test     []string
+			Interval time.Duration
+		}
+	}
+}
+
+// hostBuild builds the host binaries with the same make variables, for comparison.
+func hostBuild(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	runMake(t, "build-upx", "BIN_DIR="+dir)
+	return dir
+}
+
+func TestImages(t *testing.T) {
+	v := version(t)
+	binDir := hostBuild(t)
+
+	for _, img := range images {
+		t.Run(img.name, func(t *testing.T) {
+			tag := "getsmall:" + v + img.suffix
+			started := time.Now()
+			runMake(t, img.target)
+			t.Logf("%s: built in %v", tag, time.Since(started).Round(100*time.Millisecond))
+
+			var ii imageInfo
+			inspect(t, tag, &ii)
+			t.Logf("%s: %d bytes (budget %d)", tag, ii.Size, img.budget)
+			if ii.Size > img.budget {
+				t.Errorf("image is %d bytes, over its budget of %d", ii.Size, img.budget)
+			}
+			if ii.Config.User != "65532:65532" {
+				t.Errorf("image user %q, want 65532:65532", ii.Config.User)
+			}
+			if got := strings.Join(ii.Config.Healthcheck.Test, " "); got != "CMD /getsmall healthcheck" {
+				t.Errorf("image healthcheck %q", got)
+			}
+			for _, l := range []string{"title", "description", "version", "revision", "created", "source", "licenses"} {
+				if ii.Config.Labels["org.opencontainers.image."+l] == "" {
+					t.Errorf("label org.opencontainers.image.%s missing", l)
+				}
+			}
+			if got := ii.Config.Labels["org.opencontainers.image.version"]; got != v {
+				t.Errorf("version label %q, want %q", got, v)
+			}
+			checkSameBinary(t, tag, filepath.Join(binDir, img.hostBinary))
+			checkNoShell(t, tag)
+			runHardened(t, tag)
+		})
+	}
+}
+
+// checkSameBinary proves the image holds the bytes the Makefile builds on the host.
+func checkSameBinary(t *testing.T, tag, hostPath string) {
+	t.Helper()
+	id := dockerOut(t, "create", tag)
+	defer dockerOut(t, "rm", id)
+	inImage := filepath.Join(t.TempDir(), "getsmall")
+	dockerOut(t, "cp", id+":/getsmall", inImage)
+	a, err := os.ReadFile(inImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(hostPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(a) != string(b) {
+		t.Errorf("/getsmall in %s (%d bytes) differs from %s (%d bytes)", tag, len(a), hostPath, len(b))
+	}
+}
+
+func checkNoShell(t *testing.T, tag string) {
+	t.Helper()
+	for _, sh := range []string{"/bin/sh", "/bin/busybox", "/bin/bash"} {
+		out, err := exec.Command(docker(), "run", "--rm", "--network", "none", "--entrypoint", sh, tag, "-c", "true").CombinedOutput()
+		if err == nil {
+			t.Errorf("%s runs in %s: %s", sh, tag, out)
+		}
+	}
+}
+
+// runHardened runs the image through make docker-run, as a user would, then checks the
+// answers, the hardening, the health status and a clean, quick stop.
+func runHardened(t *testing.T, tag string) {
+	t.Helper()
+	port := freePort(t)
+	name := fmt.Sprintf("getsmall-test-%d", port)
+	// No bridge network on CI machines: host networking, bound to loopback by ADDR.
+	runMake(t, "docker-run", "RUN_TAG="+strings.TrimPrefix(tag, "getsmall:"),
+		fmt.Sprintf("DOCKER_RUN_PUBLISH=--network host -e ADDR=127.0.0.1:%d", port),
+		"DOCKER_RUN_FLAGS=-d --name "+name+" --health-interval 1s")
+	t.Cleanup(func() { _ = exec.Command(docker(), "rm", "-f", name).Run() })
+	// docker-run passes --rm: start waiting now to learn the exit code later.
+	exitCode := make(chan string, 1)
+	go func() {
+		out, _ := exec.Command(docker(), "wait", name).Output()
+		exitCode <- strings.TrimSpace(string(out))
+	}()
+
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	if got := get(t, base+"/health"); got != http.StatusOK {
+		t.Errorf("GET /health = %d, want 200", got)
+	}
+	if got := get(t, base+"/nope"); got != http.StatusNotFound {
+		t.Errorf("GET /nope = %d, want 404", got)
+	}
+
+	var ci containerInfo
+	inspect(t, name, &ci)
+	hc := ci.HostConfig
+	if ci.Config.User != "65532:65532" || !hc.ReadonlyRootfs || strings.Join(hc.CapDrop, ",") != "ALL" ||
+		!strings.Contains(strings.Join(hc.SecurityOpt, ","), "no-new-privileges") || hc.Memory != 16<<20 {
+		t.Errorf("container not hardened: user %q, %+v", ci.Config.User, hc)
+	}
+
+	deadline := time.Now().Add(20 * time.Second)
+	for ci.State.Health.Status != "healthy" {
+		if time.Now().After(deadline) {
+			t.Fatalf("container health %q after 20 s: %+v", ci.State.Health.Status, ci.State.Health.Log)
+		}
+		time.Sleep(200 * time.Millisecond)
+		inspect(t, name, &ci)
+	}
+	if log := ci.State.Health.Log; len(log) > 0 {
+		last := log[len(log)-1]
+		t.Logf("%s: healthy; one HEALTHCHECK exec took %v (docker exec included)", tag, last.End.Sub(last.Start).Round(time.Millisecond))
+	}
+
+	started := time.Now()
+	dockerOut(t, "stop", name)
+	took := time.Since(started)
+	code := <-exitCode
+	t.Logf("%s: docker stop took %v, exit code %s", tag, took.Round(time.Millisecond), code)
+	if code != "0" || took > 2*time.Second {
+		t.Errorf("docker stop: exit code %s after %v, want 0 within 2 s", code, took)
+	}
+}
+
+var pushedLine = regexp.MustCompile(`(?m)^pushed (\S+@sha256:[0-9a-f]{64})$`)
+
+// TestPushPull pushes what TestImages built to a registry on 127.0.0.1, removes one image
+// entirely, pulls it back by digest and runs it.
+func TestPushPull(t *testing.T) {
+	v := version(t)
+	registry := startRegistry(t)
+
+	out := runMake(t, "docker-push", "REGISTRY="+registry)
+	refs := pushedLine.FindAllStringSubmatch(out, -1)
+	if len(refs) != len(images) {
+		t.Fatalf("make docker-push pushed %d images, want %d:\n%s", len(refs), len(images), out)
+	}
+	for _, m := range refs {
+		t.Logf("pushed %s", m[1])
+	}
+	// The pushed references name the repository and digest; find the upx one by image ID.
+	upxTag := "getsmall:" + v + "-upx"
+	upxID := dockerOut(t, "image", "inspect", "-f", "{{.Id}}", upxTag)
+	var upxRef string
+	for _, m := range refs {
+		id := dockerOut(t, "image", "inspect", "-f", "{{.Id}}", m[1])
+		if id == upxID {
+			upxRef = m[1]
+		}
+	}
+	if upxRef == "" {
+		t.Fatalf("no pushed digest belongs to %s", upxTag)
+	}
+
+	// Remove every local name of the upx image so the pull must fetch it.
+	dockerOut(t, "rmi", upxTag, registry+"/"+upxTag)
+	if err := exec.Command(docker(), "image", "inspect", upxID).Run(); err == nil {
+		t.Fatalf("image %s still present after removing its tags", upxID)
+	}
+	dockerOut(t, "pull", "-q", upxRef)
+
+	port := freePort(t)
+	name := fmt.Sprintf("getsmall-pulled-%d", port)
+	dockerOut(t, "run", "-d", "--name", name, "--network", "host", "-e", fmt.Sprintf("ADDR=127.0.0.1:%d", port),
+		"--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--memory", "16m", upxRef)
+	t.Cleanup(func() { _ = exec.Command(docker(), "rm", "-f", name).Run() })
+	if got := get(t, fmt.Sprintf("http://127.0.0.1:%d/health", port)); got != http.StatusOK {
+		t.Errorf("GET /health on the image pulled by digest = %d, want 200", got)
+	}
+}
+
+// startRegistry runs go-containerregistry's in-memory registry (pinned in tools/go.mod) on
+// loopback and returns its host:port.
+func startRegistry(t *testing.T) string {
+	t.Helper()
+	cmd := exec.Command("go", "tool", "-modfile=tools/go.mod", "registry", "-port", "0")
+	cmd.Dir = repoRoot
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	port := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		re := regexp.MustCompile(`serving on port (\d+)`)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				port <- m[1]
+			}
+		}
+	}()
+	select {
+	case p := <-port:
+		return "127.0.0.1:" + p
+	case <-time.After(2 * time.Minute): // the first run compiles the registry
+		t.Fatal("registry did not start")
+		return ""
+	}
+}
