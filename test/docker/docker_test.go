@@ -116,7 +116,7 @@ func get(t *testing.T, url string) int {
 	for {
 		resp, err := client.Get(url)
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			return resp.StatusCode
 		}
 		if time.Now().After(deadline) {
