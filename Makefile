@@ -23,6 +23,18 @@ DOCKER_BUILD_FLAGS ?= --network host
 RUN_TAG            ?= $(VERSION)
 DOCKER_RUN_PUBLISH ?= -p 127.0.0.1:8080:8080
 DOCKER_RUN_FLAGS   ?=
+# Load test (make loadtest; loadtest-quick overrides these with small values).
+UPX_LEVELS          ?= --best --lzma
+LT_REQUESTS         ?= 200000
+LT_DURATION         ?=
+LT_WARMUP           ?= 20000
+LT_CONCURRENCY      ?= 50
+LT_RUNS             ?= 3
+LT_COLD_RUNS        ?= 30
+LT_HEALTHCHECK_RUNS ?= 20
+LT_WRK_DURATION     ?= 5s
+LT_PIN              ?= 1
+LT_PORT             ?= 18080
 # Final stage of Dockerfile.upx: empty keeps scratch; with OFFLINE=1 use $(OFFLINE_STATIC)
 # where you would use distroless.
 RUNTIME_IMAGE      ?=
@@ -207,6 +219,33 @@ test-docker: $(if $(filter 1,$(OFFLINE)),offline-bases) ## Build, run hardened, 
 	@$(call need,upx,install UPX 4.x: Debian bookworm-backports package upx-ucl)
 	OFFLINE=$(OFFLINE) UPX_FLAGS="$(UPX_FLAGS)" DOCKER=$(DOCKER) \
 	  go test -tags docker -count=1 -v -timeout 60m ./test/docker/
+
+# The load test's own tools: hey at the version go.mod's tool line pins, and the net/http
+# baseline built like getsmall.
+.PHONY: loadtest-tools
+loadtest-tools: build
+	@go build -o $(BIN_DIR)/hey github.com/rakyll/hey || \
+	  { echo "make $@: cannot build hey (go.mod pins github.com/rakyll/hey): is the Go module proxy reachable?" >&2; exit 1; }
+	$(GO_BUILD) -o $(BIN_DIR)/nethttp ./loadtest/nethttp
+
+LOADTEST = go run ./loadtest/cmd/loadtest -getsmall $(BIN) -nethttp $(BIN_DIR)/nethttp -hey $(BIN_DIR)/hey \
+  -upx-levels "$(UPX_LEVELS)" -requests $(LT_REQUESTS) $(if $(LT_DURATION),-duration $(LT_DURATION)) \
+  -warmup $(LT_WARMUP) -concurrency $(LT_CONCURRENCY) -runs $(LT_RUNS) -cold-runs $(LT_COLD_RUNS) \
+  -healthcheck-runs $(LT_HEALTHCHECK_RUNS) -wrk-duration $(LT_WRK_DURATION) \
+  -pin=$(if $(filter 1,$(LT_PIN)),true,false) -port $(LT_PORT) -out loadtest/results
+
+.PHONY: loadtest
+loadtest: loadtest-tools ## Measure size, cold start, RSS, healthcheck cost and throughput (hey, wrk, net/http, nginx)
+	$(LOADTEST)
+
+.PHONY: loadtest-quick
+loadtest-quick: ## The same study, small and fast (about a minute)
+	@$(MAKE) --no-print-directory loadtest UPX_LEVELS=--lzma LT_REQUESTS=20000 LT_DURATION= LT_WARMUP=2000 \
+	  LT_COLD_RUNS=20 LT_HEALTHCHECK_RUNS=10 LT_WRK_DURATION=1s
+
+.PHONY: loadtest-check
+loadtest-check: ## Verify the latest results: every variant, no errors, plain starts faster than --lzma
+	go run ./loadtest/cmd/loadtest check loadtest/results/latest
 
 # print-VAR prints a variable as make computes it, for tests and scripts: make print-VERSION
 print-%:

@@ -1,0 +1,128 @@
+// Command loadtest runs getsmall's load-test study on loopback and writes report.md,
+// report.json and chart.svg under a timestamped results directory. `loadtest check DIR`
+// verifies such a directory (CI runs it after make loadtest-quick); `loadtest render DIR`
+// redraws report.md and chart.svg from its report.json. make loadtest and make
+// loadtest-quick build the binaries and pass every parameter.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/getsmall/getsmall/loadtest/internal/report"
+	"github.com/getsmall/getsmall/loadtest/internal/study"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "check":
+			return check(args[1:], stdout)
+		case "render": // redraw report.md and chart.svg from a report.json
+			if len(args) != 2 {
+				return errors.New("usage: loadtest render RESULTS_DIR")
+			}
+			r, err := report.Read(filepath.Join(args[1], "report.json"))
+			if err != nil {
+				return err
+			}
+			return r.Write(args[1])
+		}
+	}
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := study.Config{Log: stderr, ServerCPU: 0, ClientCPU: 1}
+	fs.StringVar(&c.Getsmall, "getsmall", "bin/getsmall", "the plain getsmall binary")
+	fs.StringVar(&c.NetHTTP, "nethttp", "bin/nethttp", "the net/http baseline binary")
+	fs.StringVar(&c.Hey, "hey", "bin/hey", "the hey binary")
+	levels := fs.String("upx-levels", "--best --lzma", "UPX levels to pack and measure, space-separated; empty for none")
+	fs.IntVar(&c.Requests, "requests", 200000, "requests per hey run")
+	fs.DurationVar(&c.Duration, "duration", 0, "duration per hey run instead of -requests")
+	fs.IntVar(&c.Warmup, "warmup", 20000, "warm-up requests before the measured runs")
+	fs.IntVar(&c.Concurrency, "concurrency", 50, "concurrent connections (hey -c, wrk -c)")
+	fs.IntVar(&c.Runs, "runs", 3, "measured hey runs per server")
+	fs.IntVar(&c.ColdRuns, "cold-runs", 30, "cold starts per variant")
+	fs.IntVar(&c.HealthcheckRuns, "healthcheck-runs", 20, "healthcheck execs per getsmall variant")
+	fs.DurationVar(&c.WrkDuration, "wrk-duration", 5*time.Second, "wrk cross-check duration per server")
+	fs.BoolVar(&c.Pin, "pin", true, "pin the server and the clients to different CPUs with taskset")
+	fs.IntVar(&c.Port, "port", 18080, "loopback port the servers listen on")
+	out := fs.String("out", "loadtest/results", "results root; each run writes a new <UTC timestamp> directory")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	c.UPXLevels = strings.Fields(*levels)
+	c.UPX = lookPath("upx")
+	c.Nginx = lookPath("nginx")
+	c.Wrk = lookPath("wrk")
+	c.Taskset = lookPath("taskset")
+	if c.Pin && !study.CanPin() {
+		fmt.Fprintln(stderr, "loadtest: one CPU only: not pinning")
+		c.Pin = false
+	}
+	if err := c.Check(); err != nil {
+		return err
+	}
+	if c.Pin {
+		if err := study.PinSelf(c.Taskset, c.ClientCPU); err != nil {
+			return err
+		}
+	}
+
+	dir := filepath.Join(*out, time.Now().UTC().Format("20060102T150405Z"))
+	err := os.MkdirAll(dir, 0o750)
+	if err != nil {
+		return err
+	}
+	// Absolute: nginx resolves -c against its -p prefix.
+	if c.OutDir, err = filepath.Abs(dir); err != nil {
+		return err
+	}
+	r, err := study.New(c).Run()
+	if err != nil {
+		return err
+	}
+	if err := r.Write(dir); err != nil {
+		return err
+	}
+	latest := filepath.Join(*out, "latest")
+	_ = os.Remove(latest)
+	if err := os.Symlink(filepath.Base(dir), latest); err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, r.Markdown())
+	fmt.Fprintf(stdout, "\nwrote %s/{report.md,report.json,chart.svg}\n", dir)
+	return nil
+}
+
+// lookPath finds a tool on PATH or in the sbin directories a non-root PATH may lack.
+func lookPath(name string) string {
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin"} {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return ""
+}
+
+var errCheck = errors.New("check failed")

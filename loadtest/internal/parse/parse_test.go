@@ -1,0 +1,82 @@
+package parse
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func fixture(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-6 }
+
+func same(a, b Run) bool {
+	return a.Requests == b.Requests && near(a.RPS, b.RPS) && near(a.P50Ms, b.P50Ms) &&
+		near(a.P99Ms, b.P99Ms) && a.Errors == b.Errors && a.Non2xx == b.Non2xx && a.ErrorDetail == b.ErrorDetail
+}
+
+func TestHey(t *testing.T) {
+	t.Parallel()
+	tests := map[string]Run{
+		"hey.txt":     {Requests: 2000, RPS: 23959.4745, P50Ms: 1.4, P99Ms: 9.0},
+		"hey-404.txt": {Requests: 200, RPS: 0, Non2xx: 200},
+		"hey-refused.txt": {RPS: 12017.0498, Errors: 20,
+			ErrorDetail: `Get "http://127.0.0.1:18080/health": dial tcp 127.0.0.1:18080: connect: connection refused`},
+	}
+	for name, want := range tests {
+		got, err := Hey(fixture(t, name))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if name == "hey-404.txt" { // its rate and latencies are whatever that run measured
+			want.RPS, want.P50Ms, want.P99Ms = got.RPS, got.P50Ms, got.P99Ms
+			if got.RPS <= 0 || got.P99Ms < got.P50Ms {
+				t.Errorf("%s: implausible %+v", name, got)
+			}
+		}
+		if !same(got, want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", name, got, want)
+		}
+	}
+}
+
+func TestHeyRejectsOtherText(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"", "Summary:\n  Total: 1 secs\n", "Requests/sec: 10\n"} {
+		if _, err := Hey(s); err == nil {
+			t.Errorf("Hey(%q) accepted", s)
+		}
+	}
+}
+
+func TestWrk(t *testing.T) {
+	t.Parallel()
+	tests := map[string]Run{
+		"wrk.txt":        {Requests: 71821, RPS: 71735.13, P50Ms: 0.29, P99Ms: 4.48},
+		"wrk-non2xx.txt": {Requests: 71429, RPS: 71372.69, P50Ms: 0.266, P99Ms: 4.18, Non2xx: 71429},
+		"wrk-errors.txt": {Requests: 71821, RPS: 71735.13, P50Ms: 0.29, P99Ms: 4.48, Errors: 9,
+			ErrorDetail: "Socket errors: connect 0, read 2, write 0, timeout 7"},
+	}
+	for name, want := range tests {
+		got, err := Wrk(fixture(t, name))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if !same(got, want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", name, got, want)
+		}
+	}
+	if _, err := Wrk("unable to connect to 127.0.0.1:18080 Connection refused\n"); err == nil {
+		t.Error("Wrk accepted a failed run")
+	}
+}

@@ -1,0 +1,79 @@
+// Package stats summarises repeated measurements: the order statistics the load-test
+// report prints (min, p50, p95, max) and the median across runs.
+package stats
+
+import (
+	"math"
+	"slices"
+)
+
+// Summary describes a sample. Percentiles use the nearest-rank method, so every reported
+// value is one that was actually measured.
+type Summary struct {
+	N    int     `json:"n"`
+	Min  float64 `json:"min"`
+	P50  float64 `json:"p50"`
+	P95  float64 `json:"p95"`
+	Max  float64 `json:"max"`
+	Mean float64 `json:"mean"`
+}
+
+// Summarize returns the summary of xs; an empty sample gives the zero Summary.
+func Summarize(xs []float64) Summary {
+	if len(xs) == 0 {
+		return Summary{}
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	sum := 0.0
+	for _, x := range s {
+		sum += x
+	}
+	return Summary{
+		N:    len(s),
+		Min:  s[0],
+		P50:  rank(s, 50),
+		P95:  rank(s, 95),
+		Max:  s[len(s)-1],
+		Mean: sum / float64(len(s)),
+	}
+}
+
+// Percentile returns the nearest-rank p-th percentile (0 < p <= 100) of xs, or 0 for an
+// empty sample.
+func Percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return rank(s, p)
+}
+
+// rank is the nearest-rank percentile of an already sorted, non-empty sample.
+func rank(sorted []float64, p float64) float64 {
+	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// MedianIndex returns the index of the median element of xs (the lower one for an even
+// count), so a caller can report the whole run that produced the median, not a blend.
+func MedianIndex(xs []float64) int {
+	if len(xs) == 0 {
+		return -1
+	}
+	idx := make([]int, len(xs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case xs[a] < xs[b]:
+			return -1
+		case xs[a] > xs[b]:
+			return 1
+		}
+		return 0
+	})
+	return idx[(len(idx)-1)/2]
+}
