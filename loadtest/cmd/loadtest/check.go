@@ -73,9 +73,9 @@ func verify(r *report.Report, requireNginx bool) []string {
 			problems = append(problems, v.Name+": throughput runs missing")
 			continue
 		}
-		loads := t.Runs
-		if t.Wrk != nil {
-			loads = append(loads[:len(loads):len(loads)], *t.Wrk)
+		loads := append(t.Runs[:len(t.Runs):len(t.Runs)], t.WrkRuns...)
+		if t.Wrk != nil && len(t.WrkRuns) == 0 {
+			problems = append(problems, v.Name+": wrk median without its runs")
 		}
 		for _, l := range loads {
 			if l.Errors != 0 || l.Non2xx != 0 || l.Requests == 0 {

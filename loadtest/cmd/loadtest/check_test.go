@@ -13,7 +13,9 @@ import (
 func good() *report.Report {
 	ok := func() *report.Throughput {
 		l := report.Load{Run: parse.Run{Requests: 100, RPS: 1000}}
-		return &report.Throughput{Runs: []report.Load{l, l, l}, Median: l, Wrk: &l}
+		t := &report.Throughput{Runs: []report.Load{l, l, l}, Median: l, WrkRuns: []report.Load{l, l, l}}
+		t.Wrk = &t.WrkRuns[1]
+		return t
 	}
 	cold := func(p50 float64) stats.Summary { return stats.Summary{N: 20, Min: p50 / 2, P50: p50} }
 	hc := &report.Exec{}
@@ -38,12 +40,8 @@ func TestVerify(t *testing.T) {
 		"missing nginx": {func(r *report.Report) { r.Variants = r.Variants[:3] }, "variant nginx missing"},
 		"missing upx level": {func(r *report.Report) { r.Params.UPXLevels = append(r.Params.UPXLevels, "--best") },
 			"variant getsmall-upx --best missing"},
-		"hey errors": {func(r *report.Report) { r.Variants[0].Throughput.Runs[1].Errors = 3 }, "3 errors"},
-		"wrk non-2xx": {func(r *report.Report) {
-			w := *r.Variants[2].Throughput.Wrk
-			w.Non2xx = 9
-			r.Variants[2].Throughput.Wrk = &w
-		}, "9 non-2xx"},
+		"hey errors":       {func(r *report.Report) { r.Variants[0].Throughput.Runs[1].Errors = 3 }, "3 errors"},
+		"wrk non-2xx":      {func(r *report.Report) { r.Variants[2].Throughput.WrkRuns[2].Non2xx = 9 }, "9 non-2xx"},
 		"too few runs":     {func(r *report.Report) { r.Variants[3].Throughput.Runs = r.Variants[3].Throughput.Runs[:2] }, "nginx: throughput runs missing"},
 		"few cold starts":  {func(r *report.Report) { r.Variants[1].ColdStartMs.N = 5 }, "5 cold starts, want 20"},
 		"no healthcheck":   {func(r *report.Report) { r.Variants[1].Healthcheck = nil }, "healthcheck exec not measured"},

@@ -43,8 +43,8 @@ func (r *Report) Markdown() string {
 	}
 
 	b.WriteString("\n## Throughput\n\n")
-	b.WriteString("| server | req/s (hey, median) | p50 ms | p99 ms | errors | non-2xx | CPU s: server / client | limited by | wrk req/s (p99 ms) |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---|---|---|\n")
+	b.WriteString("| server | hey req/s: median (min–max) | p50 ms | p99 ms | errors | non-2xx | CPU s: server / hey | limited by | wrk req/s: median (min–max), p99 ms |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---|---|---|\n")
 	for _, v := range r.Variants {
 		t := v.Throughput
 		if t == nil {
@@ -57,15 +57,17 @@ func (r *Report) Markdown() string {
 		}
 		wrk := "n/a"
 		if t.Wrk != nil {
-			wrk = fmt.Sprintf("%s (%.2f)", thousands(int64(t.Wrk.RPS)), t.Wrk.P99Ms)
+			lo, hi := Spread(t.WrkRuns)
+			wrk = fmt.Sprintf("%s (%s–%s), %.2f", thousands(int64(t.Wrk.RPS)), thousands(int64(lo)), thousands(int64(hi)), t.Wrk.P99Ms)
 		}
 		errs, non2xx := 0, 0
-		for _, run := range t.Runs {
+		for _, run := range append(t.Runs[:len(t.Runs):len(t.Runs)], t.WrkRuns...) {
 			errs += run.Errors
 			non2xx += run.Non2xx
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.1f | %.1f | %d | %d | %.2f / %.2f | %s | %s |\n",
-			v.Name, thousands(int64(m.RPS)), m.P50Ms, m.P99Ms, errs, non2xx, m.ServerCPUSec, m.ClientCPUSec, limit, wrk)
+		lo, hi := Spread(t.Runs)
+		fmt.Fprintf(&b, "| %s | %s (%s–%s) | %.1f | %.1f | %d | %d | %.2f / %.2f | %s | %s |\n",
+			v.Name, thousands(int64(m.RPS)), thousands(int64(lo)), thousands(int64(hi)), m.P50Ms, m.P99Ms, errs, non2xx, m.ServerCPUSec, m.ClientCPUSec, limit, wrk)
 	}
 
 	if len(r.Notes) > 0 {

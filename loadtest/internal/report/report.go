@@ -77,12 +77,24 @@ type Exec struct {
 	MaxRSSKB int           `json:"max_rss_kb"`
 }
 
-// Throughput is the hey runs against one server, and the wrk cross-check.
+// Throughput is the hey runs against one server, and the wrk cross-check runs.
 type Throughput struct {
 	Runs        []Load `json:"runs"`
 	Median      Load   `json:"median"` // the run with the median req/s
 	ClientBound bool   `json:"client_bound"`
-	Wrk         *Load  `json:"wrk,omitempty"`
+	WrkRuns     []Load `json:"wrk_runs,omitempty"`
+	Wrk         *Load  `json:"wrk,omitempty"` // the wrk run with the median req/s
+}
+
+// Spread is the lowest and highest req/s of runs: how far apart repeated runs landed.
+func Spread(runs []Load) (lo, hi float64) {
+	for i, r := range runs {
+		if i == 0 || r.RPS < lo {
+			lo = r.RPS
+		}
+		hi = max(hi, r.RPS)
+	}
+	return lo, hi
 }
 
 // Load is one load-generator run with the CPU both sides spent on it.

@@ -37,16 +37,22 @@ func (s *Study) throughput(name string, pid int) (*report.Throughput, error) {
 	t.Median = t.Runs[stats.MedianIndex(rps)]
 	t.ClientBound = t.Median.ClientCPUSec > t.Median.ServerCPUSec
 
-	if c.Wrk != "" {
-		d := c.WrkDuration
-		args := []string{c.Wrk, "-t1", "-c" + strconv.Itoa(c.Concurrency), "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--latency", url}
+	if c.Wrk == "" {
+		return t, nil
+	}
+	d := c.WrkDuration
+	args := []string{c.Wrk, "-t1", "-c" + strconv.Itoa(c.Concurrency), "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--latency", url}
+	rps = rps[:0]
+	for i := range c.Runs {
 		l, err := s.load(pid, args, parse.Wrk, d+time.Minute)
 		if err != nil {
-			return nil, fmt.Errorf("wrk: %w", err)
+			return nil, fmt.Errorf("wrk run %d: %w", i+1, err)
 		}
-		s.logf("%s: wrk: %.0f req/s", name, l.RPS)
-		t.Wrk = &l
+		s.logf("%s: wrk run %d/%d: %.0f req/s, server %.2f CPU s, wrk %.2f CPU s", name, i+1, c.Runs, l.RPS, l.ServerCPUSec, l.ClientCPUSec)
+		t.WrkRuns = append(t.WrkRuns, l)
+		rps = append(rps, l.RPS)
 	}
+	t.Wrk = &t.WrkRuns[stats.MedianIndex(rps)]
 	return t, nil
 }
 
