@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/getsmall/getsmall/loadtest/internal/report"
@@ -73,7 +74,7 @@ func verify(r *report.Report, requireNginx bool) []string {
 			problems = append(problems, v.Name+": throughput runs missing")
 			continue
 		}
-		loads := append(t.Runs[:len(t.Runs):len(t.Runs)], t.WrkRuns...)
+		loads := slices.Concat(t.Runs, t.WrkRuns)
 		if t.Wrk != nil && len(t.WrkRuns) == 0 {
 			problems = append(problems, v.Name+": wrk median without its runs")
 		}

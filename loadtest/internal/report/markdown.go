@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,7 +62,7 @@ func (r *Report) Markdown() string {
 			wrk = fmt.Sprintf("%s (%s–%s), %.2f", thousands(int64(t.Wrk.RPS)), thousands(int64(lo)), thousands(int64(hi)), t.Wrk.P99Ms)
 		}
 		errs, non2xx := 0, 0
-		for _, run := range append(t.Runs[:len(t.Runs):len(t.Runs)], t.WrkRuns...) {
+		for _, run := range slices.Concat(t.Runs, t.WrkRuns) {
 			errs += run.Errors
 			non2xx += run.Non2xx
 		}
