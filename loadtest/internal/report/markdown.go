@@ -34,13 +34,13 @@ func (r *Report) Markdown() string {
 	fmt.Fprintf(&b, "- Target: %s (loopback only)\n", p.Addr)
 
 	b.WriteString("\n## Size, start-up and memory\n\n")
-	b.WriteString("| variant | bytes | pack s | cold start ms: min / p50 / p95 / max | RSS after start KiB: anon + file | healthcheck exec ms: p50 wall (CPU) |\n")
+	b.WriteString("| variant | bytes | pack s | cold start ms: min / p50 / p95 / max | RSS KiB, anon + file: after start, after load | healthcheck exec: p50 ms wall (CPU), peak RSS KiB |\n")
 	b.WriteString("|---|---:|---:|---|---|---|\n")
 	for _, v := range r.Variants {
 		c := v.ColdStartMs
-		fmt.Fprintf(&b, "| %s | %s | %s | %.1f / %.1f / %.1f / %.1f | %s + %s | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %.1f / %.1f / %.1f / %.1f | %s, %s | %s |\n",
 			v.Name, thousands(v.SizeBytes), pack(v.PackSeconds), c.Min, c.P50, c.P95, c.Max,
-			thousands(int64(v.RSSStart.AnonKB)), thousands(int64(v.RSSStart.FileKB)), healthcheck(v.Healthcheck))
+			rssText(v.RSSStart), rssText(v.RSSLoad), healthcheck(v.Healthcheck))
 	}
 
 	b.WriteString("\n## Throughput\n\n")
@@ -112,7 +112,14 @@ func healthcheck(e *Exec) string {
 	if e == nil {
 		return "n/a"
 	}
-	return fmt.Sprintf("%.1f (%.1f)", e.WallMs.P50, e.CPUMs.P50)
+	return fmt.Sprintf("%.1f (%.1f), %s", e.WallMs.P50, e.CPUMs.P50, thousands(int64(e.MaxRSSKB)))
+}
+
+func rssText(r RSS) string {
+	if r.Total() == 0 {
+		return "-"
+	}
+	return thousands(int64(r.AnonKB)) + " + " + thousands(int64(r.FileKB))
 }
 
 // thousands writes n with thousands separators: 6,291,582.

@@ -94,14 +94,14 @@ func (s *Study) interpret(r *report.Report) {
 	}
 	s.note("hey prints latencies with 0.1 ms resolution and counts failed requests in its req/s: the errors and non-2xx columns are what make a run valid")
 	s.note("UPX variants run the same code once unpacked: read their req/s against the plain binary's with the min–max spread of repeated runs in mind. What UPX changes is cold start, memory (the unpacked program is anonymous memory that cannot be shared between processes or paged back from the file) and the cost of every exec, healthchecks included")
-	wrkBound := 0
+	var wrkBound []string
 	for _, v := range r.Variants {
 		if t := v.Throughput; t != nil && t.Wrk != nil && t.Wrk.ClientCPUSec > t.Wrk.ServerCPUSec {
-			wrkBound++
+			wrkBound = append(wrkBound, v.Name)
 		}
 	}
-	if wrkBound > 0 {
-		s.note("wrk too used more CPU than the server for %d server(s): those wrk numbers are a lower bound", wrkBound)
+	if len(wrkBound) > 0 {
+		s.note("wrk too used more CPU than the server for %s: those wrk numbers are a lower bound", strings.Join(wrkBound, ", "))
 	}
 	s.bruteNote(r)
 }
