@@ -65,6 +65,8 @@ export TZ := UTC
 GOLANGCI_LINT := go tool -modfile=tools/go.mod golangci-lint
 SCRIPTS        = $(shell git ls-files '*.sh' '.ci/*' 2>/dev/null)
 
+UPX_HINT := install UPX 4.x: Debian bookworm-backports package upx-ucl; Alpine upx; macOS is not supported by UPX 4.2+
+
 # need fails with one line that says how to get the tool.
 define need
 command -v $(1) >/dev/null 2>&1 || { echo "make $@: $(1) not found: $(2)" >&2; exit 1; }
@@ -113,7 +115,7 @@ build: ## Build the static, stripped, reproducible binary bin/getsmall
 
 .PHONY: build-upx
 build-upx: build ## Pack bin/getsmall with UPX into bin/getsmall-upx (UPX_FLAGS, default --brute)
-	@$(call need,upx,install UPX 4.x: Debian bookworm-backports package upx-ucl; Alpine upx; macOS is not supported by UPX 4.2+)
+	@$(call need,upx,$(UPX_HINT))
 	@stamp=$(BIN_UPX).flags; \
 	if [ -f $(BIN_UPX) ] && [ $(BIN_UPX) -nt $(BIN) ] && [ "$$(cat $$stamp 2>/dev/null)" = "$(UPX_FLAGS)" ]; then \
 	  echo "$(BIN_UPX) is up to date for UPX_FLAGS=$(UPX_FLAGS)"; \
@@ -216,7 +218,7 @@ ls: ## List the images with their size and compressed (download) size
 .PHONY: test-docker
 test-docker: $(if $(filter 1,$(OFFLINE)),offline-bases) ## Build, run hardened, stop, push and pull all three images
 	@$(call need-docker)
-	@$(call need,upx,install UPX 4.x: Debian bookworm-backports package upx-ucl)
+	@$(call need,upx,$(UPX_HINT))
 	OFFLINE=$(OFFLINE) UPX_FLAGS="$(UPX_FLAGS)" DOCKER=$(DOCKER) \
 	  go test -tags docker -count=1 -v -timeout 60m ./test/docker/
 

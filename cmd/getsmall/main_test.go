@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/getsmall/getsmall/internal/testmake"
 )
 
 // binary is the path of the getsmall built by TestMain.
@@ -48,28 +50,12 @@ func TestMain(m *testing.M) {
 
 // makeBuild runs `make build` in root with the binary going to binDir and returns its path.
 func makeBuild(root, binDir string, extraEnv []string, vars ...string) (string, error) {
-	args := append([]string{"-s", "-C", root, "build", "BIN_DIR=" + binDir}, vars...)
-	cmd := exec.Command("make", args...)
-	// A make running these tests exports its own flags; the inner make must not inherit them.
-	cmd.Env = append(withoutVars(os.Environ(), "MAKEFLAGS", "MFLAGS", "MAKELEVEL"), extraEnv...)
+	cmd := testmake.Command(root, append([]string{"build", "BIN_DIR=" + binDir}, vars...)...)
+	cmd.Env = append(cmd.Env, extraEnv...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("make build: %w\n%s", err, out)
 	}
 	return filepath.Join(binDir, "getsmall"), nil
-}
-
-func withoutVars(env []string, names ...string) []string {
-	var kept []string
-outer:
-	for _, kv := range env {
-		for _, n := range names {
-			if strings.HasPrefix(kv, n+"=") {
-				continue outer
-			}
-		}
-		kept = append(kept, kv)
-	}
-	return kept
 }
 
 // proc is a running getsmall.

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/getsmall/getsmall/internal/testmake"
 )
 
 const repoRoot = "../.."
@@ -59,27 +61,11 @@ func makeVars() []string {
 // runMake runs a make target in the repository with makeVars and extra variables.
 func runMake(t *testing.T, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("make", append(append([]string{"-s", "-C", repoRoot}, args...), makeVars()...)...)
-	cmd.Env = withoutVars(os.Environ(), "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
-	out, err := cmd.CombinedOutput()
+	out, err := testmake.Command(repoRoot, append(args, makeVars()...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("make %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
-}
-
-func withoutVars(env []string, names ...string) []string {
-	var kept []string
-outer:
-	for _, kv := range env {
-		for _, n := range names {
-			if strings.HasPrefix(kv, n+"=") {
-				continue outer
-			}
-		}
-		kept = append(kept, kv)
-	}
-	return kept
 }
 
 // dockerOut runs the docker client and returns its trimmed output.
