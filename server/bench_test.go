@@ -21,7 +21,7 @@ func BenchmarkServe(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var draining atomic.Bool
-			s := &Server{Config: Defaults, Handler: router.New(&draining), Draining: &draining}
+			s := &Server{Config: Defaults(), Handler: router.New(&draining), Draining: &draining}
 			srv := s.fasthttpServer()
 			ln := fasthttputil.NewInmemoryListener()
 			go func() { _ = srv.Serve(ln) }()

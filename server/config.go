@@ -14,7 +14,7 @@ import (
 )
 
 // Config is everything the serve command can be told. Every field has a flag and an
-// environment variable; Defaults lists the values used when neither is given.
+// environment variable; Defaults returns the values used when neither is given.
 type Config struct {
 	Addr            string        // -addr, ADDR (or PORT=n for ":n")
 	ReadTimeout     time.Duration // -read-timeout, READ_TIMEOUT
@@ -27,19 +27,22 @@ type Config struct {
 	MaxHeaderBytes  int           // -max-header-bytes, MAX_HEADER_BYTES
 }
 
-// Defaults are chosen so that nothing is unlimited: fasthttp's own defaults leave the read
-// and write timeouts unbounded (a silent client then holds a connection, and shutdown, for
-// ever), allow 262,144 connections and 4 MiB bodies.
-var Defaults = Config{
-	Addr:            ":8080",
-	ReadTimeout:     5 * time.Second,  // a whole request, headers and body, from a slow client
-	WriteTimeout:    5 * time.Second,  // writing a 15-byte answer never needs more
-	IdleTimeout:     75 * time.Second, // longer than common load balancers' 60 s keep-alive
-	ShutdownDelay:   0,                // set it to the time your load balancer needs to notice 503
-	ShutdownTimeout: 8 * time.Second,  // inside Docker's and Kubernetes' default 10 s / 30 s grace
-	MaxConns:        1024,             // about 10 KB each: fits a 16 MiB container
-	MaxBodyBytes:    4096,             // /health takes no body; this only bounds what is read
-	MaxHeaderBytes:  4096,             // request line plus headers; larger gets 431
+// Defaults returns the configuration used when neither flag nor environment says otherwise.
+// Nothing is unlimited: fasthttp's own defaults leave the read and write timeouts unbounded
+// (a silent client then holds a connection, and shutdown, for ever), allow 262,144
+// connections and 4 MiB bodies.
+func Defaults() Config {
+	return Config{
+		Addr:            ":8080",
+		ReadTimeout:     5 * time.Second,  // a whole request, headers and body, from a slow client
+		WriteTimeout:    5 * time.Second,  // writing a 15-byte answer never needs more
+		IdleTimeout:     75 * time.Second, // longer than common load balancers' 60 s keep-alive
+		ShutdownDelay:   0,                // set it to the time your load balancer needs to notice 503
+		ShutdownTimeout: 8 * time.Second,  // inside Docker's and Kubernetes' default 10 s / 30 s grace
+		MaxConns:        1024,             // about 10 KB each: fits a 16 MiB container
+		MaxBodyBytes:    4096,             // /health takes no body; this only bounds what is read
+		MaxHeaderBytes:  4096,             // request line plus headers; larger gets 431
+	}
 }
 
 // Limits on the numeric settings. Zero is refused rather than passed on, because fasthttp

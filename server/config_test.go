@@ -13,7 +13,7 @@ func env(m map[string]string) func(string) (string, bool) {
 }
 
 func parseServe(args []string, vars map[string]string) (Config, error) {
-	cfg := Defaults
+	cfg := Defaults()
 	fs, err := NewFlagSet("getsmall", &cfg, env(vars))
 	if err != nil {
 		return Config{}, err
@@ -59,7 +59,7 @@ func TestConfigSources(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			want := Defaults
+			want := Defaults()
 			if tc.want != nil {
 				tc.want(&want)
 			}
@@ -114,7 +114,7 @@ func TestConfigErrors(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	t.Parallel()
-	cfg := Defaults
+	cfg := Defaults()
 	fs, err := NewFlagSet("getsmall", &cfg, env(map[string]string{"PORT": "9000"}))
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +137,7 @@ func TestHelp(t *testing.T) {
 
 func TestAddrFlagSetIgnoresOtherSettings(t *testing.T) {
 	t.Parallel()
-	cfg := Defaults
+	cfg := Defaults()
 	// A bad READ_TIMEOUT is the server's problem, not the healthcheck's.
 	fs, err := NewAddrFlagSet("hc", &cfg, env(map[string]string{"READ_TIMEOUT": "bad", "PORT": "9001"}))
 	if err != nil {

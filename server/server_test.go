@@ -98,7 +98,7 @@ func get(path string) string {
 }
 
 func TestServesOverHTTP(t *testing.T) {
-	r := start(t, Defaults, nil)
+	r := start(t, Defaults(), nil)
 
 	_, br := r.send(t, get("/health"))
 	resp := read(t, br, false)
@@ -140,7 +140,7 @@ func TestInFlightRequestFinishes(t *testing.T) {
 		<-release
 		ctx.SetBodyString("slow done")
 	}
-	r := start(t, Defaults, slow)
+	r := start(t, Defaults(), slow)
 
 	_, br := r.send(t, get("/slow"))
 	<-entered
@@ -167,7 +167,7 @@ func TestInFlightRequestFinishes(t *testing.T) {
 }
 
 func TestIdleKeepAliveDoesNotHoldShutdown(t *testing.T) {
-	r := start(t, Defaults, nil) // IdleTimeout 75 s: only Shutdown can close the connection
+	r := start(t, Defaults(), nil) // IdleTimeout 75 s: only Shutdown can close the connection
 	_, br := r.send(t, get("/health"))
 	read(t, br, false)
 
@@ -181,7 +181,7 @@ func TestIdleKeepAliveDoesNotHoldShutdown(t *testing.T) {
 }
 
 func TestDrainDelayAnswers503(t *testing.T) {
-	cfg := Defaults
+	cfg := Defaults()
 	cfg.ShutdownDelay = time.Hour // ended by the second signal below
 	r := start(t, cfg, nil)
 
@@ -214,7 +214,7 @@ func TestShutdownTimeout(t *testing.T) {
 		close(entered)
 		<-release
 	}
-	cfg := Defaults
+	cfg := Defaults()
 	cfg.ShutdownTimeout = 50 * time.Millisecond
 	r := start(t, cfg, stuck)
 	r.send(t, get("/stuck"))
@@ -234,7 +234,7 @@ func TestSecondSignalDuringShutdown(t *testing.T) {
 		close(entered)
 		<-release
 	}
-	cfg := Defaults
+	cfg := Defaults()
 	cfg.ShutdownTimeout = time.Hour
 	r := start(t, cfg, stuck)
 	r.send(t, get("/stuck"))

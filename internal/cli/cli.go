@@ -72,7 +72,7 @@ func Run(args []string, lookupEnv func(string) (string, bool), stdout, stderr io
 }
 
 func serve(args []string, lookupEnv func(string) (string, bool), stdout io.Writer, logger *log.Logger, build Build) error {
-	cfg := server.Defaults
+	cfg := server.Defaults()
 	fs, err := server.NewFlagSet(name, &cfg, lookupEnv)
 	if err != nil {
 		return err
@@ -108,7 +108,7 @@ func serve(args []string, lookupEnv func(string) (string, bool), stdout io.Write
 func probe(args []string, lookupEnv func(string) (string, bool), stdout io.Writer) error {
 	// The same -addr, ADDR and PORT as serve, so that a container's HEALTHCHECK finds the
 	// port the server was given through its environment.
-	cfg := server.Defaults
+	cfg := server.Defaults()
 	fs, err := server.NewAddrFlagSet(name+" healthcheck", &cfg, lookupEnv)
 	if err != nil {
 		return err
