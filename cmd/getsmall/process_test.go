@@ -1,9 +1,7 @@
 package main
 
 import (
-	"crypto/sha256"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -254,43 +252,6 @@ func TestReproducibleBuild(t *testing.T) {
 	if a, b := sum(t, first), sum(t, second); a != b {
 		t.Errorf("two builds of the same tree differ: %x vs %x", a, b)
 	}
-}
-
-// copySources copies the tree without git metadata and build or load-test outputs.
-func copySources(from, to string) error {
-	skip := map[string]bool{".git": true, "bin": true, "results": true}
-	return filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(from, path)
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if skip[d.Name()] {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(to, rel), 0o750)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(to, rel), b, 0o600)
-	})
-}
-
-func sum(t *testing.T, path string) [32]byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sha256.Sum256(b)
 }
 
 // waitForLog waits until a log line contains s.
