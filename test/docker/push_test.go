@@ -48,6 +48,8 @@ func TestPushPull(t *testing.T) {
 		t.Fatalf("image %s still present after removing its tags", upxID)
 	}
 	dockerOut(t, "pull", "-q", upxRef)
+	// Give it its local name back, as make docker-build-upx left it.
+	dockerOut(t, "tag", upxRef, upxTag)
 
 	port := freePort(t)
 	name := fmt.Sprintf("getsmall-pulled-%d", port)
