@@ -14,6 +14,9 @@ import (
 	"github.com/getsmall/getsmall/loadtest/internal/report"
 )
 
+// errCheck marks a results directory that failed verification.
+var errCheck = errors.New("check failed")
+
 // check verifies a results directory: every file is there and readable, every expected
 // variant was measured, no request failed, and the plain binary starts faster than the
 // LZMA-packed one. It prints each problem and fails if there is one.

@@ -124,5 +124,3 @@ func lookPath(name string) string {
 	}
 	return ""
 }
-
-var errCheck = errors.New("check failed")

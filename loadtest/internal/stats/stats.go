@@ -39,17 +39,6 @@ func Summarize(xs []float64) Summary {
 	}
 }
 
-// Percentile returns the nearest-rank p-th percentile (0 < p <= 100) of xs, or 0 for an
-// empty sample.
-func Percentile(xs []float64, p float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return rank(s, p)
-}
-
 // rank is the nearest-rank percentile of an already sorted, non-empty sample.
 func rank(sorted []float64, p float64) float64 {
 	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1

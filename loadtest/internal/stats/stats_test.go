@@ -31,19 +31,6 @@ func TestSummarizeLeavesInputAlone(t *testing.T) {
 	}
 }
 
-func TestPercentile(t *testing.T) {
-	t.Parallel()
-	xs := seq(100)
-	for p, want := range map[float64]float64{1: 1, 50: 50, 99: 99, 99.9: 100, 100: 100} {
-		if got := Percentile(xs, p); got != want {
-			t.Errorf("Percentile(1..100, %v) = %v, want %v", p, got, want)
-		}
-	}
-	if got := Percentile(nil, 50); got != 0 {
-		t.Errorf("Percentile(nil) = %v", got)
-	}
-}
-
 func TestMedianIndex(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
