@@ -9,15 +9,27 @@
 ARG GO_IMAGE=golang:1.26.8-bookworm
 ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot
 
-FROM ${GO_IMAGE} AS build
+# The builder runs on the build machine's platform and cross-compiles for the target one: no
+# emulation during the build, whatever --platform asks for.
+FROM --platform=${BUILDPLATFORM} ${GO_IMAGE} AS build
+ARG TARGETOS TARGETARCH TARGETVARIANT
 WORKDIR /src
 # Modules first: this layer is reused until go.mod or go.sum change.
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
 ARG GO_LDFLAGS="-s -w -buildid="
+ARG GO_BUILD_FLAGS=""
+# TARGETARCH/TARGETVARIANT map to Go's settings as the Makefile's go-env does (arm/v7 ->
+# GOARM=7; mips and mipsle are softfloat), so the binary has the bytes of `make build-all`.
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "${GO_LDFLAGS}" -o /out/getsmall ./cmd/getsmall
+    set -eu; \
+    case "${TARGETARCH}" in \
+      arm) export GOARM="${TARGETVARIANT#v}" ;; \
+      mips|mipsle) export GOMIPS=softfloat ;; \
+    esac; \
+    CGO_ENABLED=0 GOOS="${TARGETOS}" GOARCH="${TARGETARCH}" \
+      go build -trimpath -buildvcs=false ${GO_BUILD_FLAGS} -ldflags "${GO_LDFLAGS}" -o /out/getsmall ./cmd/getsmall
 
 FROM ${RUNTIME_IMAGE} AS runtime
 ARG VERSION=dev

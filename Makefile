@@ -27,10 +27,22 @@ override BUILD_DATE := $(BUILD_DATE)
 # the binary in every image has the bytes `make build` produces (test-docker checks this).
 # -buildvcs=false: the image build sees no .git, and the commit is already set with -X.
 
-BIN        := $(BIN_DIR)/getsmall
-BIN_UPX    := $(BIN_DIR)/getsmall-upx
+# FLOPPY=1 selects the floppy flavour: size-first compiler flags (FLOPPY_FLAGS; what they cost
+# is measured in docs/floppy.md), and every output name gains -floppy so the two flavours never
+# overwrite each other: bin/getsmall-floppy, bin/getsmall-floppy-upx, getsmall:VERSION-floppy-upx.
+FLOPPY       ?=
+FLOPPY_FLAGS := -gcflags=all=-l
+ifneq ($(filter-out 0 1,$(FLOPPY)),)
+$(error FLOPPY=$(FLOPPY): want 1 (the floppy flavour) or empty)
+endif
+FLAVOR         := $(if $(filter 1,$(FLOPPY)),-floppy)
+GO_BUILD_FLAGS := $(if $(filter 1,$(FLOPPY)),$(FLOPPY_FLAGS))
+
+NAME       := getsmall$(FLAVOR)
+BIN        := $(BIN_DIR)/$(NAME)
+BIN_UPX    := $(BIN_DIR)/$(NAME)-upx
 GO_LDFLAGS := -s -w -buildid= -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(BUILD_DATE)
-GO_BUILD   := CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "$(GO_LDFLAGS)"
+GO_BUILD   := CGO_ENABLED=0 go build -trimpath -buildvcs=false $(GO_BUILD_FLAGS) -ldflags "$(GO_LDFLAGS)"
 export TZ := UTC
 
 # Tools pinned in tools/go.mod, kept out of go.mod so image builds do not download them.
@@ -50,8 +62,41 @@ $(call need,$(DOCKER),install Docker Engine (Debian: apt-get install docker.io))
 $(DOCKER) info >/dev/null 2>&1 || { echo "make $@: the Docker engine is not running ($(DOCKER) info failed): start dockerd" >&2; exit 1; }
 endef
 
+# replace-if-changed FILE: move FILE.tmp over FILE only when the bytes differ, so a rebuild
+# that changes nothing keeps FILE's time and UPX need not pack it again.
+define replace-if-changed
+if cmp -s $(1).tmp $(1); then rm $(1).tmp; else mv $(1).tmp $(1); fi; \
+echo "$(1): $$(stat -c %s $(1)) bytes, version $(VERSION)"
+endef
+
+# pack IN OUT: UPX-pack IN into OUT with UPX_FLAGS, unless OUT is newer than IN and was packed
+# with the same flags (OUT.flags records them); then let upx -t decompress and check it.
+define pack
+if [ -f $(2) ] && [ $(2) -nt $(1) ] && [ "$$(cat $(2).flags 2>/dev/null)" = "$(UPX_FLAGS)" ]; then \
+  echo "$(2) is up to date for UPX_FLAGS=$(UPX_FLAGS)"; \
+else \
+  rm -f $(2) $(2).flags; start=$$(date +%s); \
+  upx -q $(UPX_FLAGS) -o $(2) $(1) >/dev/null; \
+  touch $(2); echo "$(UPX_FLAGS)" >$(2).flags; \
+  echo "$(2): $$(stat -c %s $(2)) bytes, packed with $(UPX_FLAGS) in $$(( $$(date +%s) - start )) s"; \
+fi; \
+upx -q -t $(2) >/dev/null
+endef
+
+# A 3.5" high-density floppy: 80 tracks x 2 sides x 18 sectors x 512 bytes.
+FLOPPY_BYTES := 1474560
+
+# floppy-verdict FILE: in the floppy flavour, say whether FILE fits (information only: the
+# platform tests are what fail when an edge platform's floppy build stops fitting).
+floppy-verdict = $(if $(FLAVOR),$(call floppy-fits,$(1)),:)
+define floppy-fits
+size=$$(stat -c %s $(1)); \
+if [ $$size -le $(FLOPPY_BYTES) ]; then echo "$(1): fits a floppy with $$(( $(FLOPPY_BYTES) - size )) bytes to spare"; \
+else echo "$(1): does not fit a floppy: $$(( size - $(FLOPPY_BYTES) )) bytes over $(FLOPPY_BYTES)"; fi
+endef
 
 include mk/build.mk
+include mk/platforms.mk
 include mk/images.mk
 include mk/loadtest.mk
 

@@ -7,10 +7,16 @@
 #            proxy the host trusts is trusted inside the build too)
 #   static   what distroless/static gives: ca-certificates, tzdata, netbase, base-files,
 #            passwd/group with root, nobody and nonroot (65532), /tmp, /home/nonroot; no
-#            shell, no package manager, no executables
+#            shell, no package manager, no executables. One image per platform, tagged
+#            STATIC_IMAGE-<platform name>, plus STATIC_IMAGE for the host's platform: the
+#            files are the same everywhere (nothing in it executes), but the image config's
+#            architecture and variant must be the target's, or a --platform build of a final
+#            stage on it would look for it in a registry.
 #
 # Usage: offline-bases.sh BUILDER_IMAGE STATIC_IMAGE   (run as root; make offline-bases)
-# Env:   DOCKER (docker), CA_BUNDLE (/etc/ssl/certs/ca-certificates.crt), DEBIAN_MIRROR
+# Env:   PLATFORMS ("linux/amd64=linux-amd64 linux/arm/v7=linux-armv7 ...": each platform
+#        and the tag suffix the Makefile names it by), HOST_PLATFORM (linux/amd64),
+#        DOCKER (docker), CA_BUNDLE (/etc/ssl/certs/ca-certificates.crt), DEBIAN_MIRROR
 #        (default: the first archive address in this host's apt sources), REBUILD=1 to
 #        rebuild images that already exist for this Go version.
 set -euo pipefail
@@ -21,6 +27,8 @@ die() { echo "offline-bases: $*" >&2; exit 1; }
 builder_image=$1
 static_image=$2
 docker=${DOCKER:-docker}
+platforms=${PLATFORMS:-linux/amd64=linux-amd64}
+host_platform=${HOST_PLATFORM:-linux/amd64}
 ca_bundle=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 go_version=$(go env GOVERSION)
 goroot=$(go env GOROOT)
@@ -69,14 +77,11 @@ build_builder() {
   trap - EXIT
 }
 
-# The static image is assembled inside the builder, so its packages are bookworm's whatever
-# the host runs, and streamed out as a tar. The tar lands in a file first: importing a
-# failed, empty stream would leave an empty image that looks up to date.
-build_static() {
-  local tarball
-  tarball=$(mktemp)
-  # shellcheck disable=SC2064 # expand now: $tarball is local
-  trap "rm -f '$tarball'" EXIT
+# The static root filesystem is assembled inside the builder, so its packages are bookworm's
+# whatever the host runs, and streamed out as a tar into $1. The tar lands in a file first:
+# building on a failed, empty stream would leave an empty image that looks up to date.
+static_rootfs() {
+  local tarball=$1
   # shellcheck disable=SC2016 # the script runs in the container's shell
   "$docker" run --rm --network host "$builder_image" sh -euc '
     cd /tmp
@@ -101,15 +106,50 @@ build_static() {
     fi
     tar --numeric-owner -C /rootfs -c .
   ' >"$tarball"
-  "$docker" import \
-    --change 'USER 65532:65532' \
-    --change 'WORKDIR /home/nonroot' \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' \
-    --change "LABEL getsmall.go-version=$go_version getsmall.stand-in=static" \
-    "$tarball" "$static_image" >/dev/null
-  rm -f "$tarball"
+}
+
+# static_image_for PLATFORM TAG CONTEXT: the rootfs in CONTEXT as an image for PLATFORM. A
+# FROM scratch build, because only a build records the target's architecture and variant in
+# the image config (docker import --platform needs an experimental daemon).
+static_image_for() {
+  "$docker" build -q --network none --platform "$1" -t "$2" "$3" >/dev/null
+}
+
+build_static() {
+  local context pair suffix tag
+  context=$(mktemp -d)
+  # shellcheck disable=SC2064 # expand now: $context is local
+  trap "rm -rf '$context'" EXIT
+  static_rootfs "$context/rootfs.tar"
+  cat >"$context/Dockerfile" <<DOCKERFILE
+FROM scratch
+ADD rootfs.tar /
+USER 65532:65532
+WORKDIR /home/nonroot
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+LABEL getsmall.go-version=$go_version getsmall.stand-in=static
+DOCKERFILE
+  # The host's platform first, under the plain tag (no suffix), then every platform.
+  for pair in "$host_platform=" $platforms; do
+    suffix=${pair#*=}
+    tag=$static_image${suffix:+-$suffix}
+    if exists "$tag"; then
+      echo "offline-bases: $tag is up to date"
+    else
+      static_image_for "${pair%%=*}" "$tag" "$context"
+      echo "offline-bases: built $tag (${pair%%=*})"
+    fi
+  done
+  rm -rf "$context"
   trap - EXIT
+}
+
+# static_missing: true when the host's or any platform's static image is missing.
+static_missing() {
+  local pair
+  exists "$static_image" || return 0
+  for pair in $platforms; do exists "$static_image-${pair#*=}" || return 0; done
+  return 1
 }
 
 if exists "$builder_image"; then
@@ -118,11 +158,10 @@ else
   build_builder
   echo "offline-bases: built $builder_image ($go_version)"
 fi
-if exists "$static_image"; then
-  echo "offline-bases: $static_image is up to date"
-else
+if static_missing; then
   build_static
-  echo "offline-bases: built $static_image"
+else
+  echo "offline-bases: $static_image is up to date for $host_platform and every platform"
 fi
 "$docker" image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' "${builder_image%%:*}"
 "$docker" image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' "${static_image%%:*}"

@@ -1,30 +1,19 @@
-# Building, running, testing and linting the host binary.
+# Building, packing, running, testing and linting the binary for this machine.
 
 UPX_FLAGS  ?= --brute
 RUN_ARGS   ?=
 
 .PHONY: build
-build: ## Build the static, stripped, reproducible binary bin/getsmall
+build: ## Build the static, stripped, reproducible binary bin/getsmall (FLOPPY=1: bin/getsmall-floppy)
 	@mkdir -p $(BIN_DIR)
 	$(GO_BUILD) -o $(BIN).tmp ./cmd/getsmall
-	@# Replace only when the bytes changed, so build-upx need not pack again.
-	@if cmp -s $(BIN).tmp $(BIN); then rm $(BIN).tmp; else mv $(BIN).tmp $(BIN); fi
-	@echo "$(BIN): $$(stat -c %s $(BIN)) bytes, version $(VERSION)"
+	@$(call replace-if-changed,$(BIN))
 
 .PHONY: build-upx
-build-upx: build ## Pack bin/getsmall with UPX into bin/getsmall-upx (UPX_FLAGS, default --brute)
+build-upx: build ## Pack it with UPX into bin/getsmall-upx (UPX_FLAGS, default --brute; FLOPPY=1 too)
 	@$(call need,upx,$(UPX_HINT))
-	@stamp=$(BIN_UPX).flags; \
-	if [ -f $(BIN_UPX) ] && [ $(BIN_UPX) -nt $(BIN) ] && [ "$$(cat $$stamp 2>/dev/null)" = "$(UPX_FLAGS)" ]; then \
-	  echo "$(BIN_UPX) is up to date for UPX_FLAGS=$(UPX_FLAGS)"; \
-	else \
-	  rm -f $(BIN_UPX) $$stamp; start=$$(date +%s); \
-	  upx -q $(UPX_FLAGS) -o $(BIN_UPX) $(BIN) >/dev/null; \
-	  touch $(BIN_UPX); \
-	  echo "$(UPX_FLAGS)" > $$stamp; \
-	  echo "$(BIN_UPX): $$(stat -c %s $(BIN_UPX)) bytes, packed with $(UPX_FLAGS) in $$(( $$(date +%s) - start )) s"; \
-	fi
-	upx -q -t $(BIN_UPX) >/dev/null
+	@$(call pack,$(BIN),$(BIN_UPX))
+	@$(call floppy-verdict,$(BIN_UPX))
 
 .PHONY: run
 run: build ## Build and serve /health on :8080 in the foreground; Ctrl-C stops it gracefully
@@ -51,11 +40,6 @@ lint: ## Check formatting, go vet, golangci-lint (pinned) and shellcheck on ever
 	$(GOLANGCI_LINT) run ./...
 	@$(call need,shellcheck,apt-get install shellcheck)
 	shellcheck $(SCRIPTS)
-
-.PHONY: size
-size: build build-upx ## Print the plain and UPX binary sizes in bytes
-	@printf '%-32s %10s\n' binary bytes
-	@printf '%-32s %10s\n' $(BIN) "$$(stat -c %s $(BIN))" "$(BIN_UPX) ($$(cat $(BIN_UPX).flags))" "$$(stat -c %s $(BIN_UPX))"
 
 .PHONY: clean
 clean: ## Remove build outputs (bin/); sources and go.mod are never touched

@@ -1,12 +1,16 @@
-# The three images: build, run hardened, push, list, and their end-to-end test.
+# The three images, one per platform: build, run hardened, push as multi-platform indexes,
+# list, and their end-to-end test.
 
-# Images: local tags $(IMAGE):$(VERSION), -upx, -alpine; docker-push adds $(REGISTRY)/.
+# Images: local tags $(IMAGE):$(VERSION)[-upx|-alpine]-<platform name> per platform, plus the
+# same tag without the platform for this machine's own platform (what docker-run and a local
+# `docker run` use). docker-push publishes $(REGISTRY)/$(IMAGE):$(VERSION)[-upx|-alpine] as
+# one image index naming every platform.
 IMAGE      ?= getsmall
 REGISTRY   ?=
 # No bridge network is needed for building: host networking works everywhere BuildKit runs.
 DOCKER_BUILD_FLAGS ?= --network host
 # docker-run: which tag, where it is published, and anything extra (e.g. -d --name x).
-RUN_TAG            ?= $(VERSION)
+RUN_TAG            ?= $(VERSION)$(FLAVOR)
 DOCKER_RUN_PUBLISH ?= -p 127.0.0.1:8080:8080
 DOCKER_RUN_FLAGS   ?=
 # Final stage of Dockerfile.upx: empty keeps scratch; with OFFLINE=1 use $(OFFLINE_STATIC)
@@ -21,45 +25,64 @@ CA_BUNDLE          ?= /etc/ssl/certs/ca-certificates.crt
 GO_VERSION     := $(patsubst go%,%,$(shell go env GOVERSION 2>/dev/null))
 OFFLINE_GO     := getsmall-offline/builder:go$(GO_VERSION)-bookworm
 OFFLINE_STATIC := getsmall-offline/static:nonroot
-TAG_PLAIN      := $(IMAGE):$(VERSION)
-TAG_UPX        := $(IMAGE):$(VERSION)-upx
-TAG_ALPINE     := $(IMAGE):$(VERSION)-alpine
+TAG_PLAIN      := $(IMAGE):$(VERSION)$(FLAVOR)
+TAG_UPX        := $(IMAGE):$(VERSION)$(FLAVOR)-upx
+TAG_ALPINE     := $(IMAGE):$(VERSION)$(FLAVOR)-alpine
 DOCKER_BUILD    = DOCKER_BUILDKIT=1 $(DOCKER) build $(DOCKER_BUILD_FLAGS) \
-  --build-arg GO_LDFLAGS="$(GO_LDFLAGS)" --build-arg VERSION=$(VERSION) \
-  --build-arg COMMIT=$(COMMIT) --build-arg BUILD_DATE=$(BUILD_DATE)
+  --build-arg GO_LDFLAGS="$(GO_LDFLAGS)" --build-arg GO_BUILD_FLAGS="$(GO_BUILD_FLAGS)" \
+  --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg BUILD_DATE=$(BUILD_DATE)
 ifeq ($(OFFLINE),1)
 GO_IMAGE_ARG    := --build-arg GO_IMAGE=$(OFFLINE_GO)
-DISTROLESS_ARG  := --build-arg RUNTIME_IMAGE=$(OFFLINE_STATIC)
+DISTROLESS_BASE := $(OFFLINE_STATIC)
 else
 GO_IMAGE_ARG    :=
-DISTROLESS_ARG  :=
+DISTROLESS_BASE :=
 endif
+# The platform Docker runs natively here: its images also get the tag without a platform.
+HOST_PLATFORM  := linux/$(HOST_GOARCH)$(if $(filter arm,$(HOST_GOARCH)),/v$(shell go env GOARM 2>/dev/null | cut -d, -f1))
+# Every platform with its tag suffix, for the scripts: linux/arm/v7=linux-armv7 ...
+PLATFORM_PAIRS  = $(foreach p,$(PLATFORMS),$(p)=$(call platform-name,$(p)))
+CRANE          := go tool -modfile=tools/go.mod crane
+
+# runtime-arg BASE PLATFORM: --build-arg RUNTIME_IMAGE for a final stage on BASE. The
+# stand-in static base exists once per platform (its config must name the target's
+# architecture), so it gets the platform suffix; a real base is a multi-platform index already.
+runtime-arg = $(if $(1),--build-arg RUNTIME_IMAGE=$(if $(filter $(OFFLINE_STATIC),$(1)),$(1)-$(call platform-name,$(2)),$(1)))
+
+# image-build DOCKERFILE TAG BASE [ARGS]: one build per platform, tagged TAG-<platform name>;
+# the host's platform is tagged TAG as well.
+define image-build
+$(foreach p,$(PLATFORMS),$(DOCKER_BUILD) $(GO_IMAGE_ARG) --platform $(p) $(call runtime-arg,$(3),$(p)) $(4) \
+  -f $(1) -t $(2)-$(call platform-name,$(p)) .
+)$(if $(filter $(HOST_PLATFORM),$(PLATFORMS)),$(DOCKER) tag $(2)-$(call platform-name,$(HOST_PLATFORM)) $(2),\
+  @echo "$(2): $(HOST_PLATFORM) is not in PLATFORMS: no image without a platform suffix")
+endef
 
 .PHONY: offline-bases
-offline-bases: ## Build stand-in base images from Debian packages and this Go (air-gapped, OFFLINE=1)
+offline-bases: ## Build stand-in base images from Debian packages and this Go, for every platform (OFFLINE=1)
 	@$(call need-docker)
-	DOCKER=$(DOCKER) CA_BUNDLE=$(CA_BUNDLE) bash docker/offline-bases.sh $(OFFLINE_GO) $(OFFLINE_STATIC)
+	DOCKER=$(DOCKER) CA_BUNDLE=$(CA_BUNDLE) PLATFORMS="$(PLATFORM_PAIRS)" HOST_PLATFORM=$(HOST_PLATFORM) \
+	  bash docker/offline-bases.sh $(OFFLINE_GO) $(OFFLINE_STATIC)
 
 .PHONY: docker-build
-docker-build: ## Build the distroless image getsmall:VERSION from Dockerfile
+docker-build: ## Build the distroless image getsmall:VERSION for every platform (PLATFORMS) from Dockerfile
 	@$(call need-docker)
-	$(DOCKER_BUILD) $(GO_IMAGE_ARG) $(DISTROLESS_ARG) -f Dockerfile -t $(TAG_PLAIN) .
+	$(call image-build,Dockerfile,$(TAG_PLAIN),$(DISTROLESS_BASE))
 
 .PHONY: docker-build-no-cache
-docker-build-no-cache: ## Build the distroless image without the layer cache
+docker-build-no-cache: ## Build the distroless images without the layer cache
 	@$(call need-docker)
-	$(DOCKER_BUILD) $(GO_IMAGE_ARG) $(DISTROLESS_ARG) --no-cache -f Dockerfile -t $(TAG_PLAIN) .
+	$(call image-build,Dockerfile,$(TAG_PLAIN),$(DISTROLESS_BASE),--no-cache)
 
 .PHONY: docker-build-upx
-docker-build-upx: ## Build the UPX image getsmall:VERSION-upx on scratch (UPX_FLAGS, RUNTIME_IMAGE)
+docker-build-upx: ## Build the UPX image getsmall:VERSION-upx on scratch for every platform (UPX_FLAGS, RUNTIME_IMAGE, FLOPPY)
 	@$(call need-docker)
-	$(DOCKER_BUILD) $(GO_IMAGE_ARG) $(if $(RUNTIME_IMAGE),--build-arg RUNTIME_IMAGE=$(RUNTIME_IMAGE)) \
-	  --build-arg UPX_FLAGS="$(UPX_FLAGS)" -f Dockerfile.upx -t $(TAG_UPX) .
+	$(call image-build,Dockerfile.upx,$(TAG_UPX),$(RUNTIME_IMAGE),--build-arg UPX_FLAGS="$(UPX_FLAGS)")
 
 .PHONY: docker-build-alpine
-docker-build-alpine: ## Build the scratch image getsmall:VERSION-alpine from an Alpine builder
+docker-build-alpine: ## Build the scratch image getsmall:VERSION-alpine from an Alpine builder, every platform
 	@$(call need-docker)
-	$(DOCKER_BUILD) $(GO_IMAGE_ARG) -f Dockerfile.alpine -t $(TAG_ALPINE) .
+	$(call image-build,Dockerfile.alpine,$(TAG_ALPINE),)
 
 .PHONY: docker-run
 docker-run: ## Run the image (RUN_TAG) read-only, no capabilities, on 127.0.0.1:8080 only
@@ -68,18 +91,11 @@ docker-run: ## Run the image (RUN_TAG) read-only, no capabilities, on 127.0.0.1:
 	  --memory 16m --pids-limit 64 $(DOCKER_RUN_PUBLISH) $(DOCKER_RUN_FLAGS) $(IMAGE):$(RUN_TAG)
 
 .PHONY: docker-push
-docker-push: ## Push the images the build targets made to REGISTRY
+docker-push: ## Push each variant to REGISTRY as one multi-platform image index per tag
 	@$(call need-docker)
 	@[ -n "$(REGISTRY)" ] || { echo "make $@: set REGISTRY, e.g. make docker-push REGISTRY=registry.example.com/team" >&2; exit 1; }
-	@pushed=0; for tag in $(TAG_PLAIN) $(TAG_UPX) $(TAG_ALPINE); do \
-	  $(DOCKER) image inspect $$tag >/dev/null 2>&1 || { echo "skip $$tag: not built"; continue; }; \
-	  $(DOCKER) tag $$tag $(REGISTRY)/$$tag; \
-	  $(DOCKER) push -q $(REGISTRY)/$$tag >/dev/null; \
-	  digest=$$($(DOCKER) image inspect -f '{{range .RepoDigests}}{{println .}}{{end}}' $(REGISTRY)/$$tag | grep -F "$(REGISTRY)/$(IMAGE)@"); \
-	  echo "pushed $$digest"; \
-	  pushed=$$((pushed + 1)); \
-	done; \
-	[ $$pushed -gt 0 ] || { echo "make $@: no $(IMAGE):$(VERSION)* image to push: run make docker-build first" >&2; exit 1; }
+	@DOCKER=$(DOCKER) PLATFORMS="$(PLATFORM_PAIRS)" CRANE="$(CRANE)" \
+	  bash docker/push.sh $(REGISTRY) $(TAG_PLAIN) $(TAG_UPX) $(TAG_ALPINE)
 
 .PHONY: ls
 ls: ## List the images with their size and compressed (download) size
