@@ -1,11 +1,12 @@
 # getsmall on distroless: the static binary, CA certificates, tzdata, passwd with nonroot,
 # and nothing else (no shell, no package manager).
 #
-#   make docker-build                 # pulls the public bases below
+#   make docker-build                 # pulls the public bases below; one image per PLATFORMS
 #   make docker-build OFFLINE=1       # stand-in bases from `make offline-bases`
+#   docker buildx build --platform linux/amd64,linux/arm64 ...   # also works: make docker-buildx
 #
 # The build arguments come from the Makefile, so the binary here has the exact bytes of
-# `make build` (test-docker compares them).
+# `make build-all` for the same platform (test-docker compares them).
 ARG GO_IMAGE=golang:1.26.8-bookworm
 ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot
 

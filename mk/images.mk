@@ -28,9 +28,9 @@ OFFLINE_STATIC := getsmall-offline/static:nonroot
 TAG_PLAIN      := $(IMAGE):$(VERSION)$(FLAVOR)
 TAG_UPX        := $(IMAGE):$(VERSION)$(FLAVOR)-upx
 TAG_ALPINE     := $(IMAGE):$(VERSION)$(FLAVOR)-alpine
-DOCKER_BUILD    = DOCKER_BUILDKIT=1 $(DOCKER) build $(DOCKER_BUILD_FLAGS) \
-  --build-arg GO_LDFLAGS="$(GO_LDFLAGS)" --build-arg GO_BUILD_FLAGS="$(GO_BUILD_FLAGS)" \
+BUILD_ARGS      = --build-arg GO_LDFLAGS="$(GO_LDFLAGS)" --build-arg GO_BUILD_FLAGS="$(GO_BUILD_FLAGS)" \
   --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg BUILD_DATE=$(BUILD_DATE)
+DOCKER_BUILD    = DOCKER_BUILDKIT=1 $(DOCKER) build $(DOCKER_BUILD_FLAGS) $(BUILD_ARGS)
 ifeq ($(OFFLINE),1)
 GO_IMAGE_ARG    := --build-arg GO_IMAGE=$(OFFLINE_GO)
 DISTROLESS_BASE := $(OFFLINE_STATIC)
@@ -56,6 +56,13 @@ $(foreach p,$(PLATFORMS),$(DOCKER_BUILD) $(GO_IMAGE_ARG) --platform $(p) $(call 
   -f $(1) -t $(2)-$(call platform-name,$(p)) .
 )$(if $(filter $(HOST_PLATFORM),$(PLATFORMS)),$(DOCKER) tag $(2)-$(call platform-name,$(HOST_PLATFORM)) $(2),\
   @echo "$(2): $(HOST_PLATFORM) is not in PLATFORMS: no image without a platform suffix")
+endef
+
+# need-binfmt: every foreign platform of PLATFORMS can run here, through qemu registered
+# with the kernel's binfmt_misc (the F flag: containers need no qemu inside).
+define need-binfmt
+$(foreach a,$(FOREIGN_ARCHS),\
+grep -qs '^flags: .*F' /proc/sys/fs/binfmt_misc/qemu-$(call QEMU_ARCH,$(a)) || { echo "make $@: qemu-$(call QEMU_ARCH,$(a)) is not registered with binfmt_misc: apt-get install qemu-user-static binfmt-support; mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc; update-binfmts --enable" >&2; exit 1; };)
 endef
 
 .PHONY: offline-bases
@@ -97,6 +104,24 @@ docker-push: ## Push each variant to REGISTRY as one multi-platform image index 
 	@DOCKER=$(DOCKER) PLATFORMS="$(PLATFORM_PAIRS)" CRANE="$(CRANE)" \
 	  bash docker/push.sh $(REGISTRY) $(TAG_PLAIN) $(TAG_UPX) $(TAG_ALPINE)
 
+# docker buildx builds every platform in one go and pushes one index itself. These machines
+# have no buildx (docker-build + docker-push are what test-docker runs here); the GitHub
+# Actions workflow of a fork uses this. The stand-in bases are local images a buildx builder
+# cannot see, so OFFLINE=1 is refused.
+comma := ,
+space := $(subst ,, )
+BUILDX = $(DOCKER) buildx build --platform $(subst $(space),$(comma),$(strip $(PLATFORMS))) $(BUILD_ARGS) --push
+
+.PHONY: docker-buildx
+docker-buildx: ## With docker buildx: build all three variants for every platform and push them to REGISTRY
+	@$(call need-docker)
+	@$(DOCKER) buildx version >/dev/null 2>&1 || { echo "make $@: docker buildx not found: install the buildx plugin, or run make docker-build docker-build-upx docker-build-alpine docker-push (the same indexes)" >&2; exit 1; }
+	@[ -n "$(REGISTRY)" ] || { echo "make $@: set REGISTRY: buildx pushes multi-platform images directly" >&2; exit 1; }
+	@[ "$(OFFLINE)" != 1 ] || { echo "make $@: OFFLINE=1 needs the local stand-in bases, which a buildx builder cannot see: use make docker-build docker-push" >&2; exit 1; }
+	$(BUILDX) -f Dockerfile -t $(REGISTRY)/$(TAG_PLAIN) .
+	$(BUILDX) --build-arg UPX_FLAGS="$(UPX_FLAGS)" $(if $(RUNTIME_IMAGE),--build-arg RUNTIME_IMAGE=$(RUNTIME_IMAGE)) -f Dockerfile.upx -t $(REGISTRY)/$(TAG_UPX) .
+	$(BUILDX) -f Dockerfile.alpine -t $(REGISTRY)/$(TAG_ALPINE) .
+
 .PHONY: ls
 ls: ## List the images with their size and compressed (download) size
 	@$(call need-docker)
@@ -108,10 +133,11 @@ ls: ## List the images with their size and compressed (download) size
 	done
 
 .PHONY: test-docker
-test-docker: $(if $(filter 1,$(OFFLINE)),offline-bases) ## Build, run hardened, stop, push and pull all three images
+test-docker: $(if $(filter 1,$(OFFLINE)),offline-bases) ## Build every image for every platform, run hardened, push indexes, pull and run each platform
 	@$(call need-docker)
 	@$(call need,upx,$(UPX_HINT))
-	OFFLINE=$(OFFLINE) UPX_FLAGS="$(UPX_FLAGS)" DOCKER=$(DOCKER) \
+	@$(need-binfmt)
+	OFFLINE=$(OFFLINE) UPX_FLAGS="$(UPX_FLAGS)" FLOPPY=$(FLOPPY) PLATFORMS="$(PLATFORMS)" DOCKER=$(DOCKER) \
 	  go test -tags docker -count=1 -v -timeout 60m ./test/docker/
 
 # The load test's own tools: hey at the version go.mod's tool line pins, and the net/http

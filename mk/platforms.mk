@@ -67,7 +67,8 @@ size: build-upx-all ## Print plain and UPX bytes for every platform (FLOPPY=1: t
 # The qemu-user binaries the platform test needs: one per foreign GOARCH of PLATFORMS.
 QEMU_ARCH = $(patsubst amd64,x86_64,$(patsubst arm64,aarch64,$(patsubst mipsle,mipsel,$(patsubst mips64le,mips64el,$(1)))))
 HOST_GOARCH := $(shell go env GOARCH 2>/dev/null)
-QEMU_NEEDED = $(sort $(foreach a,$(filter-out $(HOST_GOARCH),$(foreach p,$(PLATFORMS),$(call platform-word,$(p),2))),qemu-$(call QEMU_ARCH,$(a))-static))
+FOREIGN_ARCHS = $(sort $(filter-out $(HOST_GOARCH),$(foreach p,$(PLATFORMS),$(call platform-word,$(p),2))))
+QEMU_NEEDED = $(foreach a,$(FOREIGN_ARCHS),qemu-$(call QEMU_ARCH,$(a))-static)
 
 .PHONY: test-platforms
 test-platforms: ## Run every platform's plain, UPX and floppy binary (qemu-user): /health, 404, SIGTERM; floppy sizes

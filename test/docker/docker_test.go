@@ -1,9 +1,11 @@
 //go:build docker
 
 // Package docker tests the three images end to end through the make targets users type:
-// build, a hardened run, health, no shell, a clean stop, size budgets, and a push to a
-// registry on 127.0.0.1 and a pull by digest. It needs a running Docker engine, so it is
-// behind the docker build tag: run it with `make test-docker` (OFFLINE=1 without a registry).
+// build for every platform, a hardened run, health, no shell, a clean stop, size budgets,
+// the binary's bytes on every platform, and a push of multi-platform indexes to a registry
+// on 127.0.0.1, then a pull and an emulated run of every platform. It needs a running Docker
+// engine (and qemu registered with binfmt_misc for foreign platforms), so it is behind the
+// docker build tag: run it with `make test-docker` (OFFLINE=1 without a registry).
 package docker
 
 import (
@@ -23,18 +25,20 @@ import (
 
 const repoRoot = "../.."
 
-// image is one of the three variants, with the size budget it must stay within. Budgets
-// are the sizes measured on the stand-in bases plus about 2%, so real growth fails here.
+// image is one of the three variants, with the size budget its host-platform image must stay
+// within. Budgets are the sizes measured on the stand-in bases plus about 2%, so real growth
+// fails here.
 type image struct {
-	name, target, suffix string
-	budget               int64
-	hostBinary           string // the make target whose output the image must contain
+	name, target string
+	tagVar       string // the Makefile variable naming its tag: TAG_PLAIN, TAG_UPX, TAG_ALPINE
+	budget       int64
+	packed       bool // holds the UPX-packed binary
 }
 
 var images = []image{
-	{name: "distroless", target: "docker-build", suffix: "", budget: 8_500_000, hostBinary: "getsmall"},
-	{name: "upx", target: "docker-build-upx", suffix: "-upx", budget: 2_100_000, hostBinary: "getsmall-upx"},
-	{name: "alpine", target: "docker-build-alpine", suffix: "-alpine", budget: 7_100_000, hostBinary: "getsmall"},
+	{name: "distroless", target: "docker-build", tagVar: "TAG_PLAIN", budget: 8_500_000},
+	{name: "upx", target: "docker-build-upx", tagVar: "TAG_UPX", budget: 2_100_000, packed: true},
+	{name: "alpine", target: "docker-build-alpine", tagVar: "TAG_ALPINE", budget: 7_100_000},
 }
 
 // docker is the client the Makefile is told to use.
@@ -45,10 +49,11 @@ func docker() string {
 	return "docker"
 }
 
-// makeVars are passed to every make call: the same OFFLINE and UPX_FLAGS as test-docker got.
+// makeVars are passed to every make call: the same OFFLINE, UPX_FLAGS, FLOPPY and PLATFORMS
+// as test-docker got.
 func makeVars() []string {
 	vars := []string{"DOCKER=" + docker()}
-	for _, k := range []string{"OFFLINE", "UPX_FLAGS"} {
+	for _, k := range []string{"OFFLINE", "UPX_FLAGS", "FLOPPY", "PLATFORMS"} {
 		if v, ok := os.LookupEnv(k); ok {
 			vars = append(vars, k+"="+v)
 		}
@@ -76,10 +81,37 @@ func dockerOut(t *testing.T, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// version is what the Makefile computes, read back from make itself.
-func version(t *testing.T) string {
+// makeVar is a variable as the Makefile computes it, read back from make itself, so that
+// tags and file names have one definition.
+func makeVar(t *testing.T, name string) string {
 	t.Helper()
-	return strings.TrimSpace(runMake(t, "print-VERSION"))
+	return strings.TrimSpace(runMake(t, "print-"+name))
+}
+
+// platform is one entry of PLATFORMS and the suffix the Makefile gives its outputs.
+type platform struct{ name, suffix string }
+
+// os, arch and variant as an image config or an index names them.
+func (p platform) parts() (os, arch, variant string) {
+	f := strings.Split(p.name, "/")
+	if len(f) == 3 {
+		return f[0], f[1], f[2]
+	}
+	return f[0], f[1], ""
+}
+
+// platforms reads PLATFORM_PAIRS ("linux/arm/v7=linux-armv7 ...") from the Makefile.
+func platforms(t *testing.T) []platform {
+	t.Helper()
+	var ps []platform
+	for _, pair := range strings.Fields(makeVar(t, "PLATFORM_PAIRS")) {
+		name, suffix, _ := strings.Cut(pair, "=")
+		ps = append(ps, platform{name, suffix})
+	}
+	if len(ps) == 0 {
+		t.Fatal("PLATFORMS is empty")
+	}
+	return ps
 }
 
 func freePort(t *testing.T) int {
@@ -145,8 +177,10 @@ type containerInfo struct {
 }
 
 type imageInfo struct {
-	Size   int64
-	Config struct {
+	ID                          string `json:"Id"`
+	Size                        int64
+	Os, Architecture, Variant   string
+	Config                      struct {
 		User        string
 		Labels      map[string]string
 		Healthcheck struct {
@@ -156,21 +190,33 @@ type imageInfo struct {
 	}
 }
 
-// hostBuild builds the host binaries with the same make variables, for comparison.
+// hostBuild builds every platform's binaries on the host with the same make variables, for
+// comparison with what the images hold.
 func hostBuild(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	runMake(t, "build-upx", "BIN_DIR="+dir)
+	runMake(t, "build-upx-all", "BIN_DIR="+dir)
 	return dir
 }
 
+// hostBinary is the host-built file an image of img for p must hold.
+func hostBinary(t *testing.T, binDir string, img image, p platform) string {
+	t.Helper()
+	name := makeVar(t, "NAME")
+	if img.packed {
+		name += "-upx"
+	}
+	return filepath.Join(binDir, name+"-"+p.suffix)
+}
+
 func TestImages(t *testing.T) {
-	v := version(t)
+	v := makeVar(t, "VERSION")
 	binDir := hostBuild(t)
+	host := makeVar(t, "HOST_PLATFORM")
 
 	for _, img := range images {
 		t.Run(img.name, func(t *testing.T) {
-			tag := "getsmall:" + v + img.suffix
+			tag := makeVar(t, img.tagVar)
 			started := time.Now()
 			runMake(t, img.target)
 			t.Logf("%s: built in %v", tag, time.Since(started).Round(100*time.Millisecond))
@@ -195,7 +241,7 @@ func TestImages(t *testing.T) {
 			if got := ii.Config.Labels["org.opencontainers.image.version"]; got != v {
 				t.Errorf("version label %q, want %q", got, v)
 			}
-			checkSameBinary(t, tag, filepath.Join(binDir, img.hostBinary))
+			checkPlatforms(t, img, tag, host, binDir)
 			checkNoShell(t, tag)
 			runHardened(t, tag)
 		})
