@@ -109,10 +109,14 @@ static_rootfs() {
 }
 
 # static_image_for PLATFORM TAG CONTEXT: the rootfs in CONTEXT as an image for PLATFORM. A
-# FROM scratch build, because only a build records the target's architecture and variant in
-# the image config (docker import --platform needs an experimental daemon).
+# FROM scratch BuildKit build, because only that records the target's architecture and
+# variant in the image config (docker import --platform needs an experimental daemon, and the
+# legacy builder quietly writes the host's).
 static_image_for() {
-  "$docker" build -q --network none --platform "$1" -t "$2" "$3" >/dev/null
+  local got
+  DOCKER_BUILDKIT=1 "$docker" build -q --network none --platform "$1" -t "$2" "$3" >/dev/null
+  got=$("$docker" image inspect -f '{{.Os}}/{{.Architecture}}{{with .Variant}}/{{.}}{{end}}' "$2")
+  [ "$got" = "$1" ] || die "$2 was built for $got, not $1"
 }
 
 build_static() {

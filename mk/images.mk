@@ -74,7 +74,7 @@ offline-bases: ## Build stand-in base images from Debian packages and this Go, f
 .PHONY: docker-build
 docker-build: ## Build the distroless image getsmall:VERSION for every platform (PLATFORMS) from Dockerfile
 	@$(call need-docker)
-	$(call image-build,Dockerfile,$(TAG_PLAIN),$(DISTROLESS_BASE))
+	$(call image-build,Dockerfile,$(TAG_PLAIN),$(DISTROLESS_BASE),)
 
 .PHONY: docker-build-no-cache
 docker-build-no-cache: ## Build the distroless images without the layer cache
@@ -89,7 +89,7 @@ docker-build-upx: ## Build the UPX image getsmall:VERSION-upx on scratch for eve
 .PHONY: docker-build-alpine
 docker-build-alpine: ## Build the scratch image getsmall:VERSION-alpine from an Alpine builder, every platform
 	@$(call need-docker)
-	$(call image-build,Dockerfile.alpine,$(TAG_ALPINE),)
+	$(call image-build,Dockerfile.alpine,$(TAG_ALPINE),,)
 
 .PHONY: docker-run
 docker-run: ## Run the image (RUN_TAG) read-only, no capabilities, on 127.0.0.1:8080 only

@@ -248,10 +248,11 @@ func TestImages(t *testing.T) {
 	}
 }
 
-// checkSameBinary proves the image holds the bytes the Makefile builds on the host.
-func checkSameBinary(t *testing.T, tag, hostPath string) {
+// checkSameBinary proves the image, built for platform, holds the bytes the Makefile builds
+// on the host.
+func checkSameBinary(t *testing.T, tag, platform, hostPath string) {
 	t.Helper()
-	id := dockerOut(t, "create", tag)
+	id := dockerOut(t, "create", "--platform", platform, tag)
 	defer dockerOut(t, "rm", id)
 	inImage := filepath.Join(t.TempDir(), "getsmall")
 	dockerOut(t, "cp", id+":/getsmall", inImage)

@@ -33,7 +33,7 @@ func checkPlatforms(t *testing.T, img image, tag, host, binDir string) {
 			t.Errorf("%s: user %q, want 65532:65532", ref, ii.Config.User)
 		}
 		bin := hostBinary(t, binDir, img, p)
-		checkSameBinary(t, ref, bin)
+		checkSameBinary(t, ref, p.name, bin)
 		fi, err := os.Stat(bin)
 		if err != nil {
 			t.Fatal(err)
