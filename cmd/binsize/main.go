@@ -89,8 +89,7 @@ func report(w io.Writer, pkg, tags, gcflags string, top int, why *regexp.Regexp)
 	if gcflags != "" {
 		args = append(args, "-gcflags", gcflags)
 	}
-	cmd := exec.Command("go", append(args, pkg)...)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd := goCommand(append(args, pkg)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -143,9 +142,7 @@ func importGraph(pkg, tags string) (string, map[string][]string, error) {
 	if tags != "" {
 		args = append(args, "-tags", tags)
 	}
-	cmd := exec.Command("go", append(args, pkg)...)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	out, err := cmd.Output()
+	out, err := goCommand(append(args, pkg)...).Output()
 	if err != nil {
 		return "", nil, fmt.Errorf("go list %s: %w", pkg, err)
 	}
@@ -160,6 +157,14 @@ func importGraph(pkg, tags string) (string, map[string][]string, error) {
 		imports[last] = fields[1:]
 	}
 	return last, imports, nil // -deps lists pkg itself last
+}
+
+// goCommand runs the go command the way the project's build does: without cgo, for the
+// platform the environment names.
+func goCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command("go", args...) //nolint:gosec // the user names the package and flags to build, as with go build
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	return cmd
 }
 
 // tail returns the last lines of the go command's output: after a failed build, the dump
