@@ -284,10 +284,10 @@ func ImportChain(imports map[string][]string, from, to string) string {
 	return ""
 }
 
-// Format writes the sections and the largest top packages, each with the chain that kept
-// its largest symbol when g is not nil.
-// When imports is not nil, a package kept by an initialiser also gets the chain of imports
-// from main that brought it in.
+// Format writes the sections and the largest top packages. With a graph, each package gets
+// the chain that kept its largest symbol; a package kept by an initialiser gets instead the
+// chain of imports from mainPkg that brought the initialiser's package in (imports as
+// ImportChain takes them).
 func Format(w io.Writer, s Sizes, g *Graph, imports map[string][]string, mainPkg, module string, top int) error {
 	var b strings.Builder
 	var file uint64
@@ -313,7 +313,7 @@ func Format(w io.Writer, s Sizes, g *Graph, imports map[string][]string, mainPkg
 					r = c + " init" + strings.TrimPrefix(r, initPkg+" init")
 				}
 			}
-			if r != "" {
+			if r != "" && r != p.Path { // a package reached from the entry point alone: the runtime
 				why = "  " + r
 			}
 		}

@@ -123,6 +123,41 @@ func TestImportChain(t *testing.T) {
 	}
 }
 
+func TestFormat(t *testing.T) {
+	t.Parallel()
+	g, _, err := ParseDumpdep(strings.NewReader(dump))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes := Sizes{
+		Sections: []Section{{".text", 300}, {".rodata", 100}},
+		Packages: []Package{
+			{Path: "runtime", Text: 200, Largest: "runtime.main"},
+			{Path: "vendor/golang.org/x/net/idna", Data: 100, Largest: "vendor/golang.org/x/net/idna.idnaValues"},
+			{Path: "crypto/tls", Text: 50, Largest: "crypto/tls.(*Config).Clone"},
+			{Path: "fmt", Text: 10, Largest: "fmt.Println"},
+		},
+	}
+	imports := map[string][]string{"example.com/m/cmd/x": {"example.com/dep"}, "example.com/dep": {"net/http"}}
+	var b strings.Builder
+	if err := Format(&b, sizes, g, imports, "example.com/m/cmd/x", "example.com/m", 3); err != nil {
+		t.Fatal(err)
+	}
+	want := `section             bytes
+.text                 300
+.rodata               100
+total                 400
+
+   bytes     text     data  package (one chain that kept it, from the root)
+     200      200        0  runtime
+     100        0      100  vendor/golang.org/x/net/idna  example.com/m/cmd/x → example.com/dep → net/http init → vendor/golang.org/x/net/idna
+      50       50        0  crypto/tls  example.com/m/server → example.com/dep → crypto/tls
+`
+	if b.String() != want {
+		t.Errorf("Format wrote\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
 // TestRead builds a small linux program (any host can cross-compile it) and checks that its
 // own table is attributed to package main and that a stripped build is refused.
 func TestRead(t *testing.T) {
