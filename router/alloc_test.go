@@ -27,31 +27,37 @@ func reuse(method, uri string) *fasthttp.RequestCtx {
 }
 
 func TestZeroAllocs(t *testing.T) {
-	var draining atomic.Bool
-	h := New(&draining)
-	for _, p := range hotPaths {
-		ctx := reuse(p.method, p.uri)
-		allocs := testing.AllocsPerRun(1000, func() {
-			ctx.Response.Reset()
-			h(ctx)
-		})
-		if allocs != 0 {
-			t.Errorf("%s: %v allocations per request, want 0", p.name, allocs)
+	for _, r := range routers {
+		var draining atomic.Bool
+		h := r.new(&draining)
+		for _, p := range hotPaths {
+			ctx := reuse(p.method, p.uri)
+			allocs := testing.AllocsPerRun(1000, func() {
+				ctx.Response.Reset()
+				h(ctx)
+			})
+			if allocs != 0 {
+				t.Errorf("%s: %s: %v allocations per request, want 0", r.name, p.name, allocs)
+			}
 		}
 	}
 }
 
+// BenchmarkRoutes runs the hot paths through both routers: "New" is fasthttp/router in the
+// default build, "switch" the floppy build's comparison.
 func BenchmarkRoutes(b *testing.B) {
-	var draining atomic.Bool
-	h := New(&draining)
-	for _, p := range hotPaths {
-		b.Run(p.name, func(b *testing.B) {
-			ctx := reuse(p.method, p.uri)
-			b.ReportAllocs()
-			for b.Loop() {
-				ctx.Response.Reset()
-				h(ctx)
-			}
-		})
+	for _, r := range routers {
+		var draining atomic.Bool
+		h := r.new(&draining)
+		for _, p := range hotPaths {
+			b.Run(r.name+"/"+p.name, func(b *testing.B) {
+				ctx := reuse(p.method, p.uri)
+				b.ReportAllocs()
+				for b.Loop() {
+					ctx.Response.Reset()
+					h(ctx)
+				}
+			})
+		}
 	}
 }

@@ -8,6 +8,17 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
+// routers are the two ways New can route: fasthttp/router in the default build, a direct
+// comparison in the floppy build (-tags floppy). Every build tests both, so the two give
+// the same answers; under the floppy tag both entries are the comparison.
+var routers = []struct {
+	name string
+	new  func(*atomic.Bool) fasthttp.RequestHandler
+}{
+	{"New", New},
+	{"switch", newSwitch},
+}
+
 // serve runs one request through the handler on a bare RequestCtx: no network, no server.
 func serve(t testing.TB, h fasthttp.RequestHandler, method, uri, host string) *fasthttp.RequestCtx {
 	t.Helper()
@@ -46,75 +57,85 @@ func TestRoutes(t *testing.T) {
 		"POST unknown path":     {method: "POST", uri: "/nope", status: 404, body: "404 not found\n", contentType: "text/plain; charset=utf-8"},
 		"OPTIONS unknown path":  {method: "OPTIONS", uri: "/nope", status: 404, body: "404 not found\n", contentType: "text/plain; charset=utf-8"},
 		"HEAD unknown path":     {method: "HEAD", uri: "/nope", status: 404, body: "404 not found\n", contentType: "text/plain; charset=utf-8"},
+		"absolute form":         {method: "GET", uri: "http://evil.example/health", status: 200, body: okJSON, contentType: "application/json", noStore: true},
+		"absolute form, other":  {method: "GET", uri: "http://evil.example/nope", status: 404, body: "404 not found\n", contentType: "text/plain; charset=utf-8"},
+		"encoded path":          {method: "GET", uri: "/%68ealth", status: 404, body: "404 not found\n", contentType: "text/plain; charset=utf-8"},
 	}
 	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "PROPFIND"} {
 		tests[m+" health"] = routeCase{method: m, uri: "/health", status: 405, body: "405 method not allowed\n", contentType: "text/plain; charset=utf-8", allow: "GET, HEAD"}
 	}
 
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			var draining atomic.Bool
-			ctx := serve(t, New(&draining), tc.method, tc.uri, "evil.example")
-			resp := &ctx.Response
-			if got := resp.StatusCode(); got != tc.status {
-				t.Errorf("status = %d, want %d", got, tc.status)
-			}
-			if got := string(resp.Body()); got != tc.body {
-				t.Errorf("body = %q, want %q", got, tc.body)
-			}
-			if got := string(resp.Header.ContentType()); got != tc.contentType {
-				t.Errorf("Content-Type = %q, want %q", got, tc.contentType)
-			}
-			if got := string(resp.Header.Peek("Allow")); got != tc.allow {
-				t.Errorf("Allow = %q, want %q", got, tc.allow)
-			}
-			wantCache := ""
-			if tc.noStore {
-				wantCache = "no-store"
-			}
-			if got := string(resp.Header.Peek("Cache-Control")); got != wantCache {
-				t.Errorf("Cache-Control = %q, want %q", got, wantCache)
-			}
-			// No redirect of any kind, and nothing from the request reflected.
-			if loc := resp.Header.Peek("Location"); loc != nil {
-				t.Errorf("Location = %q, want none", loc)
-			}
-			for k, v := range resp.Header.All() {
-				lv := bytes.ToLower(v)
-				if bytes.Contains(lv, []byte("evil.example")) || bytes.Contains(lv, []byte("nope")) {
-					t.Errorf("header %s: %q reflects the request", k, v)
+	for _, r := range routers {
+		for name, tc := range tests {
+			t.Run(r.name+"/"+name, func(t *testing.T) {
+				t.Parallel()
+				var draining atomic.Bool
+				ctx := serve(t, r.new(&draining), tc.method, tc.uri, "evil.example")
+				resp := &ctx.Response
+				if got := resp.StatusCode(); got != tc.status {
+					t.Errorf("status = %d, want %d", got, tc.status)
 				}
-			}
-		})
+				if got := string(resp.Body()); got != tc.body {
+					t.Errorf("body = %q, want %q", got, tc.body)
+				}
+				if got := string(resp.Header.ContentType()); got != tc.contentType {
+					t.Errorf("Content-Type = %q, want %q", got, tc.contentType)
+				}
+				if got := string(resp.Header.Peek("Allow")); got != tc.allow {
+					t.Errorf("Allow = %q, want %q", got, tc.allow)
+				}
+				wantCache := ""
+				if tc.noStore {
+					wantCache = "no-store"
+				}
+				if got := string(resp.Header.Peek("Cache-Control")); got != wantCache {
+					t.Errorf("Cache-Control = %q, want %q", got, wantCache)
+				}
+				// No redirect of any kind, and nothing from the request reflected.
+				if loc := resp.Header.Peek("Location"); loc != nil {
+					t.Errorf("Location = %q, want none", loc)
+				}
+				for k, v := range resp.Header.All() {
+					lv := bytes.ToLower(v)
+					if bytes.Contains(lv, []byte("evil.example")) || bytes.Contains(lv, []byte("nope")) {
+						t.Errorf("header %s: %q reflects the request", k, v)
+					}
+				}
+			})
+		}
 	}
 }
 
 func TestDraining(t *testing.T) {
 	t.Parallel()
-	var draining atomic.Bool
-	h := New(&draining)
-	draining.Store(true)
+	for _, r := range routers {
+		var draining atomic.Bool
+		h := r.new(&draining)
+		draining.Store(true)
 
-	for _, method := range []string{"GET", "HEAD"} {
-		ctx := serve(t, h, method, "/health", "localhost")
-		if got := ctx.Response.StatusCode(); got != fasthttp.StatusServiceUnavailable {
-			t.Errorf("%s /health while draining: status = %d, want 503", method, got)
+		for _, method := range []string{"GET", "HEAD"} {
+			ctx := serve(t, h, method, "/health", "localhost")
+			if got := ctx.Response.StatusCode(); got != fasthttp.StatusServiceUnavailable {
+				t.Errorf("%s: %s /health while draining: status = %d, want 503", r.name, method, got)
+			}
+			if got := string(ctx.Response.Body()); got != `{"status":"draining"}` {
+				t.Errorf("%s: %s /health while draining: body = %q", r.name, method, got)
+			}
+			if got := string(ctx.Response.Header.Peek("Cache-Control")); got != "no-store" {
+				t.Errorf("%s: %s /health while draining: Cache-Control = %q", r.name, method, got)
+			}
 		}
-		if got := string(ctx.Response.Body()); got != `{"status":"draining"}` {
-			t.Errorf("%s /health while draining: body = %q", method, got)
+		// Everything else is served as usual while draining.
+		if got := serve(t, h, "GET", "/nope", "localhost").Response.StatusCode(); got != 404 {
+			t.Errorf("%s: GET /nope while draining: status = %d, want 404", r.name, got)
 		}
-		if got := string(ctx.Response.Header.Peek("Cache-Control")); got != "no-store" {
-			t.Errorf("%s /health while draining: Cache-Control = %q", method, got)
+		if got := serve(t, h, "POST", "/health", "localhost").Response.StatusCode(); got != 405 {
+			t.Errorf("%s: POST /health while draining: status = %d, want 405", r.name, got)
 		}
-	}
-	// Everything else is served as usual while draining.
-	if got := serve(t, h, "GET", "/nope", "localhost").Response.StatusCode(); got != 404 {
-		t.Errorf("GET /nope while draining: status = %d, want 404", got)
-	}
 
-	draining.Store(false)
-	if got := serve(t, h, "GET", "/health", "localhost").Response.StatusCode(); got != 200 {
-		t.Errorf("GET /health after draining cleared: status = %d, want 200", got)
+		draining.Store(false)
+		if got := serve(t, h, "GET", "/health", "localhost").Response.StatusCode(); got != 200 {
+			t.Errorf("%s: GET /health after draining cleared: status = %d, want 200", r.name, got)
+		}
 	}
 }
