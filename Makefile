@@ -27,11 +27,12 @@ override BUILD_DATE := $(BUILD_DATE)
 # the binary in every image has the bytes `make build` produces (test-docker checks this).
 # -buildvcs=false: the image build sees no .git, and the commit is already set with -X.
 
-# FLOPPY=1 selects the floppy flavour: size-first compiler flags (FLOPPY_FLAGS; what they cost
-# is measured in docs/floppy.md), and every output name gains -floppy so the two flavours never
+# FLOPPY=1 selects the floppy flavour: size-first build flags (FLOPPY_FLAGS: inlining off, the
+# router without fasthttp/router, net/http without its HTTP/2 bundle; docs/floppy.md measures
+# what each saves and costs), and every output name gains -floppy so the two flavours never
 # overwrite each other: bin/getsmall-floppy, bin/getsmall-floppy-upx, getsmall:VERSION-floppy-upx.
 FLOPPY       ?=
-FLOPPY_FLAGS := -gcflags=all=-l
+FLOPPY_FLAGS := -gcflags=all=-l -tags=floppy,nethttpomithttp2
 ifneq ($(filter-out 0 1,$(FLOPPY)),)
 $(error FLOPPY=$(FLOPPY): want 1 (the floppy flavour) or empty)
 endif
