@@ -89,7 +89,8 @@ var ErrHelp = flag.ErrHelp
 // NewFlagSet returns a flag set holding every setting of cfg. The environment is read first
 // and becomes each flag's default, so a flag on the command line always wins over the
 // environment, whatever its value. A bad environment value is a *UsageError naming the
-// variable and the value. Callers may add flags of their own before calling Parse.
+// variable and the value; an empty variable counts as unset, as in the shell's
+// ${PORT:-8080}. Callers may add flags of their own before calling Parse.
 func NewFlagSet(name string, cfg *Config, lookupEnv func(string) (string, bool)) (*flag.FlagSet, error) {
 	return newFlagSet(name, cfg, cfg.settings(), lookupEnv)
 }
@@ -107,7 +108,7 @@ func newFlagSet(name string, cfg *Config, settings []setting, lookupEnv func(str
 		return nil, err
 	}
 	for _, s := range settings {
-		if v, ok := lookupEnv(s.env); ok {
+		if v, ok := lookupEnv(s.env); ok && v != "" {
 			if err := s.value.Set(v); err != nil {
 				return nil, usageErrorf("invalid value %q for environment variable %s: %v", v, s.env, err)
 			}
@@ -120,7 +121,7 @@ func newFlagSet(name string, cfg *Config, settings []setting, lookupEnv func(str
 // readPort applies PORT, the variable many platforms set. ADDR, read after it, wins.
 func (c *Config) readPort(lookupEnv func(string) (string, bool)) error {
 	v, ok := lookupEnv("PORT")
-	if !ok {
+	if !ok || v == "" {
 		return nil
 	}
 	if err := checkPort(v); err != nil {

@@ -88,6 +88,15 @@ func serve(args []string, lookupEnv func(string) (string, bool), stdout io.Write
 	if err := server.Parse(fs, args); err != nil {
 		return err
 	}
+	connsSet := false
+	fs.Visit(func(f *flag.Flag) { connsSet = connsSet || f.Name == "max-conns" })
+	if v, ok := lookupEnv("MAX_CONNS"); ok && v != "" {
+		connsSet = true
+	}
+	memory, warnings := applyMemory(&cfg, connsSet, lookupEnv, "/")
+	for _, w := range warnings {
+		logger.Print("warning: ", w)
+	}
 
 	// Signals are caught before listening, so a SIGTERM that arrives during start-up is
 	// a clean shutdown rather than the default abrupt exit.
@@ -101,7 +110,7 @@ func serve(args []string, lookupEnv func(string) (string, bool), stdout io.Write
 	}
 	var draining atomic.Bool
 	srv := server.Server{Config: cfg, Handler: router.New(&draining), Draining: &draining, Log: logger}
-	logger.Printf("serving on %s (version %s, commit %s)", ln.Addr(), build.Version, build.Commit)
+	logger.Printf("serving on %s (version %s, commit %s; %s)", ln.Addr(), build.Version, build.Commit, memory)
 	return srv.Run(ln, stop)
 }
 
