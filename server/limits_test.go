@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestListenBoundsSocketBuffers checks that accepted connections inherit the listener's
@@ -87,4 +88,28 @@ func TestOverTheCapAnswers503(t *testing.T) {
 		line, _ := bufio.NewReader(c).ReadString('\n')
 		return strings.HasPrefix(line, "HTTP/1.1 200 ")
 	})
+}
+
+// TestUnreadableRequests checks the status of each request fasthttp cannot read: the
+// README promises 413 and 431 for the limits and 408 for a client too slow, where
+// fasthttp's own error handler answers 400 to both the body limit and the timeout.
+func TestUnreadableRequests(t *testing.T) {
+	cfg := Defaults()
+	cfg.ReadTimeout = 100 * time.Millisecond
+	r := start(t, cfg, nil)
+	for name, tc := range map[string]struct {
+		req  string
+		want int
+	}{
+		"body over MAX_BODY_BYTES":     {"POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 4097\r\n\r\n", 413},
+		"header over MAX_HEADER_BYTES": {"GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("a", 4096) + "\r\n\r\n", 431},
+		"half a header, then silence":  {"GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: a", 408},
+		"not HTTP":                     {"GARBAGE\r\n\r\n", 400},
+	} {
+		_, br := r.send(t, tc.req)
+		resp := read(t, br, false)
+		if resp.StatusCode() != tc.want || !resp.ConnectionClose() {
+			t.Errorf("%s: %d, Connection: close %v; want %d and close", name, resp.StatusCode(), resp.ConnectionClose(), tc.want)
+		}
+	}
 }

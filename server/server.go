@@ -135,7 +135,26 @@ func (s *Server) fasthttpServer() *fasthttp.Server {
 		CloseOnShutdown:              true,             // Connection: close on answers during shutdown
 		NoDefaultServerHeader:        true,             // no Server header: nothing to fingerprint
 		DisablePreParseMultipartForm: true,             // no handler reads forms
-		Logger:                       discard{},        // one line per phase, none per connection
+		ErrorHandler:                 answerError,
+		Logger:                       discard{}, // one line per phase, none per connection
+	}
+}
+
+// answerError answers a request fasthttp could not read. Its own handler answers 400 to a
+// body over MaxRequestBodySize and to a read timeout (it misses the timeout when wrapped,
+// as fasthttp wraps it); the README promises 413 and 408.
+func answerError(ctx *fasthttp.RequestCtx, err error) {
+	var small *fasthttp.ErrSmallBuffer
+	var timeout interface{ Timeout() bool }
+	switch {
+	case errors.As(err, &small):
+		ctx.Error("Too big request header", fasthttp.StatusRequestHeaderFieldsTooLarge)
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		ctx.Error("Too big request body", fasthttp.StatusRequestEntityTooLarge)
+	case errors.As(err, &timeout) && timeout.Timeout():
+		ctx.Error("Request timeout", fasthttp.StatusRequestTimeout)
+	default:
+		ctx.Error("Error when parsing request", fasthttp.StatusBadRequest)
 	}
 }
 
