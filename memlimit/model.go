@@ -40,9 +40,9 @@ const (
 	// What a server charges its container just after start (anonymous and kernel memory,
 	// page cache excluded), and its own anonymous memory then, for ForImage.
 	BaselinePlainBytes = 2 << 20
-	BaselineUPXBytes   = 8<<20 + 512<<10
+	BaselineUPXBytes   = 9 << 20
 	AnonPlainBytes     = 1<<20 + 512<<10
-	AnonUPXBytes       = 7<<20 + 768<<10
+	AnonUPXBytes       = 8 << 20
 	// GoStartBytes is the Go runtime's own count of its memory when the limits are derived
 	// (runtime/metrics' total minus released, 4.5 to 4.9 MB measured), which GOMEMLIMIT is
 	// compared with: it includes memory mapped but never touched, so it exceeds the resident
