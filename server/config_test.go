@@ -41,7 +41,7 @@ func TestConfigSources(t *testing.T) {
 			want: func(c *Config) {
 				*c = Config{Addr: ":8080", ReadTimeout: time.Second, WriteTimeout: 2 * time.Second,
 					IdleTimeout: 3 * time.Second, ShutdownDelay: 4 * time.Second, ShutdownTimeout: 5 * time.Second,
-					MaxConns: 6, MaxBodyBytes: 7, MaxHeaderBytes: 800}
+					MaxConns: 6, MaxBodyBytes: 7, MaxHeaderBytes: 800, maxConnsSet: true}
 			},
 		},
 		"every flag": {
@@ -50,7 +50,7 @@ func TestConfigSources(t *testing.T) {
 			want: func(c *Config) {
 				*c = Config{Addr: ":1", ReadTimeout: time.Second, WriteTimeout: 2 * time.Second,
 					IdleTimeout: 3 * time.Second, ShutdownDelay: 4 * time.Second, ShutdownTimeout: 5 * time.Second,
-					MaxConns: 6, MaxBodyBytes: 7, MaxHeaderBytes: 800}
+					MaxConns: 6, MaxBodyBytes: 7, MaxHeaderBytes: 800, maxConnsSet: true}
 			},
 		},
 		"zero shutdown delay": {args: []string{"-shutdown-delay=0"}},
@@ -136,6 +136,20 @@ func TestHelp(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), `(default ":9000")`) {
 		t.Errorf("usage does not show the default from PORT:\n%s", out.String())
+	}
+	// -max-conns is derived unless set, and says so; once set it shows the number.
+	if !strings.Contains(out.String(), `(default "auto")`) || cfg.MaxConnsSet() {
+		t.Errorf("usage does not show max-conns as auto, or it counts as set:\n%s", out.String())
+	}
+	cfg = Defaults()
+	fs, err = NewFlagSet("getsmall", &cfg, env(map[string]string{"MAX_CONNS": "77"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	PrintFlags(&out, fs)
+	if !strings.Contains(out.String(), `(default "77")`) || !cfg.MaxConnsSet() {
+		t.Errorf("MAX_CONNS=77: usage does not show 77, or it does not count as set:\n%s", out.String())
 	}
 }
 

@@ -88,12 +88,7 @@ func serve(args []string, lookupEnv func(string) (string, bool), stdout io.Write
 	if err := server.Parse(fs, args); err != nil {
 		return err
 	}
-	connsSet := false
-	fs.Visit(func(f *flag.Flag) { connsSet = connsSet || f.Name == "max-conns" })
-	if v, ok := lookupEnv("MAX_CONNS"); ok && v != "" {
-		connsSet = true
-	}
-	memory, warnings := applyMemory(&cfg, connsSet, lookupEnv, "/")
+	memory, warnings := applyMemory(&cfg, cfg.MaxConnsSet(), lookupEnv, "/")
 	for _, w := range warnings {
 		logger.Print("warning: ", w)
 	}

@@ -111,7 +111,7 @@ func Chart(load, idle []Sample) string {
 	x := func(s Sample) float64 { return left + (s.At.Seconds()-t0)/(t1-t0)*(w-left-right) }
 	yMem := func(s Sample) float64 { return h - bottom - float64(s.Anon)/(1<<20)/maxMem*(h-top-bottom) }
 	yFD := func(s Sample) float64 { return h - bottom - float64(s.FDs)/maxFD*(h-top-bottom) }
-	fmt.Fprintf(&b, `<text x="%d" y="18" font-size="13">getsmall soak: resident anonymous memory (MiB, blue) and open file descriptors (orange); dashed: idle after the load</text>`+"\n", left)
+	fmt.Fprintf(&b, `<text x="%d" y="18" font-size="13">soak: RSS anon MiB (blue, left), open fds (orange, right); dashed: idle after</text>`+"\n", left)
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n", left, h-bottom, w-right, h-bottom)
 	for i := 0; i <= 4; i++ {
 		y := float64(h-bottom) - float64(i)/4*(h-top-bottom)
