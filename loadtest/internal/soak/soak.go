@@ -201,14 +201,15 @@ func (r *Result) check() {
 		"goroutines after the soak %v, in an idle twin %v", r.Routines["soaked"], r.Routines["twin"])
 	growth, ok := Plateau(r.Samples)
 	add("resident memory plateaued", ok,
-		"resident memory still growing: the last quarter's peak is %s above the second quarter's", kib(growth))
+		"resident memory still growing: the last quarter's peak is %s above the first half's", kib(growth))
 	add("every kind of client answered", r.Status[200] > 0 && r.Status[400] > 0 && r.Status[408] > 0 && r.Status[431] > 0,
 		"not every kind of client was answered: %v", r.Status)
 }
 
-// Plateau compares the peak anonymous memory of the last quarter of the samples with that
-// of the second quarter (the first is warm-up): memory that leaks keeps rising, memory
-// that plateaued does not rise by more than 10% plus 256 KiB. It returns the rise.
+// Plateau compares the peak anonymous memory of the last quarter of the samples with the
+// peak of the first half, which holds the warm-up's climb to the working size: memory that
+// leaks keeps rising, memory that plateaued does not rise by more than 10% plus 256 KiB.
+// It returns the rise.
 func Plateau(samples []Sample) (int64, bool) {
 	if len(samples) < 8 {
 		return 0, false // too short to tell
@@ -221,6 +222,6 @@ func Plateau(samples []Sample) (int64, bool) {
 		}
 		return m
 	}
-	second, last := peak(samples[q:2*q]), peak(samples[len(samples)-q:])
+	second, last := peak(samples[:len(samples)/2]), peak(samples[len(samples)-q:])
 	return last - second, last <= second+second/10+256<<10
 }
