@@ -34,11 +34,11 @@ type Cgroup struct {
 // mount's root is the container's own cgroup, so its path is cut off the front.
 func Find(root, pid string) (Cgroup, error) {
 	root = strings.TrimSuffix(root, "/")
-	cg, err := os.ReadFile(root + "/proc/" + pid + "/cgroup")
+	cg, err := os.ReadFile(root + "/proc/" + pid + "/cgroup") //nolint:gosec // reading /proc and /sys is this package's job
 	if err != nil {
 		return Cgroup{}, err
 	}
-	mi, err := os.ReadFile(root + "/proc/self/mountinfo")
+	mi, err := os.ReadFile(root + "/proc/self/mountinfo") //nolint:gosec // as above
 	if err != nil {
 		return Cgroup{}, err
 	}
@@ -199,7 +199,7 @@ func ReadSystem(root string) (System, error) {
 
 // read parses a one-number cgroup file; "max" and v1's unlimited counter read as 0.
 func (c Cgroup) read(dir, file string) (int64, error) {
-	b, err := os.ReadFile(c.root + dir + "/" + file)
+	b, err := os.ReadFile(c.root + dir + "/" + file) //nolint:gosec // a cgroup file
 	if err != nil {
 		return 0, err
 	}
@@ -223,7 +223,7 @@ func (c Cgroup) read(dir, file string) (int64, error) {
 // stacks, and for a UPX-packed binary the whole unpacked program) and file-backed (the
 // binary's pages, shared and reclaimable).
 func Resident(root, pid string) (anon, file int64, err error) {
-	b, err := os.ReadFile(strings.TrimSuffix(root, "/") + "/proc/" + pid + "/status")
+	b, err := os.ReadFile(strings.TrimSuffix(root, "/") + "/proc/" + pid + "/status") //nolint:gosec // a /proc file
 	if err != nil {
 		return 0, 0, err
 	}

@@ -91,7 +91,9 @@ func FuzzServe(f *testing.F) {
 	go func() { done <- s.Run(ln, stop) }()
 	f.Cleanup(func() {
 		stop <- syscall.SIGTERM
-		<-done
+		if err := <-done; err != nil {
+			f.Errorf("Run after the fuzzing: %v", err)
+		}
 	})
 
 	f.Fuzz(func(t *testing.T, in []byte) {

@@ -228,7 +228,7 @@ func attackFor(addr string, slow, load int, d time.Duration) *attackResult {
 				}
 				track(c, true)
 				br := bufio.NewReader(c)
-				for i := 0; i < 1000; i++ {
+				for range 1000 {
 					_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 					if _, err := io.WriteString(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 						r.loadFailed.Add(1)

@@ -55,7 +55,7 @@ func (m *Memcost) Markdown(lim Limits) string {
 	}
 	for _, n := range names {
 		s, p := m.Baselines[n], probes[n]
-		charge, probe := "n/a", fmt.Sprintf("%s peak RSS", mib(p.PeakRSS))
+		charge, probe := "n/a", mib(p.PeakRSS)+" peak RSS"
 		if s.Cgroup > 0 {
 			charge = mib(s.CgroupAnon + s.CgroupKernel)
 			probe = "+" + mib(p.Cgroup) + " charge"

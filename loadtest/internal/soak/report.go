@@ -113,13 +113,13 @@ func Chart(load, idle []Sample) string {
 	yFD := func(s Sample) float64 { return h - bottom - float64(s.FDs)/maxFD*(h-top-bottom) }
 	fmt.Fprintf(&b, `<text x="%d" y="18" font-size="13">soak: RSS anon MiB (blue, left), open fds (orange, right); dashed: idle after</text>`+"\n", left)
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n", left, h-bottom, w-right, h-bottom)
-	for i := 0; i <= 4; i++ {
+	for i := range 5 {
 		y := float64(h-bottom) - float64(i)/4*(h-top-bottom)
 		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>`+"\n", left, y, w-right, y)
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" fill="#1f77b4">%.1f</text>`+"\n", left-4, y+4, maxMem*float64(i)/4)
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" fill="#ff7f0e">%.0f</text>`+"\n", w-right+4, y+4, maxFD*float64(i)/4)
 	}
-	for i := 0; i <= 5; i++ {
+	for i := range 6 {
 		xx := left + float64(i)/5*(w-left-right)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%.0f s</text>`+"\n", xx, h-bottom+16, t0+float64(i)/5*(t1-t0))
 	}

@@ -35,7 +35,7 @@ type Target struct {
 
 // StartProcess runs binary on addr with env added to this process's environment.
 func StartProcess(name, binary, addr string, env []string) (*Target, error) {
-	t := &Target{Name: name, Addr: addr, cmd: exec.Command(binary), exited: make(chan struct{}), out: new(lockedBuffer)} //nolint:gosec // the caller's binary
+	t := &Target{Name: name, Addr: addr, cmd: exec.Command(binary), exited: make(chan struct{}), out: new(lockedBuffer)}
 	t.cmd.Env = append(append(os.Environ(), "ADDR="+addr), env...)
 	t.cmd.Stdout, t.cmd.Stderr = t.out, t.out
 	if err := t.cmd.Start(); err != nil {
@@ -53,8 +53,8 @@ func StartContainer(name, repo, docker, tag, addr string, env, flags []string) (
 	t := &Target{Name: name, Addr: addr, docker: docker, name: "getsmall-memcost-" + strings.ReplaceAll(addr, ":", "-")}
 	_ = exec.Command(docker, "rm", "-f", t.name).Run() //nolint:gosec // a name this package made
 	publish := "--network host -e ADDR=" + addr
-	for _, e := range env {
-		publish += " -e " + e
+	if len(env) > 0 {
+		publish += " -e " + strings.Join(env, " -e ")
 	}
 	run := exec.Command("make", "-s", "-C", repo, "docker-run", "DOCKER="+docker, "RUN_TAG="+tag, //nolint:gosec // the caller's image
 		"DOCKER_RUN_PUBLISH="+publish, "DOCKER_RUN_FLAGS=-d --name "+t.name+" "+strings.Join(flags, " "))
