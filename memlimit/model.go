@@ -31,6 +31,10 @@ const (
 	// than it saves: 750 KB more resident, measured in the UPX image at 16 MiB.
 	MinGoRoomBytes = 1 << 20
 
+	// MinConns is the least the server derives: a cap of one would have a HEALTHCHECK
+	// probe and any client take turns. A limit that fits fewer gets a warning instead.
+	MinConns = 16
+
 	// NoLimitConns is the connection cap without a memory limit to derive one from.
 	NoLimitConns = 1024
 	// MaxConns bounds a derived cap (and -max-conns): beyond a million connections file
@@ -76,7 +80,7 @@ type System struct {
 
 // Budget is what a memory limit allows the server.
 type Budget struct {
-	// MaxConns is how many connections of the costliest kind fit, at least 1;
+	// MaxConns is how many connections of the costliest kind fit, at least MinConns;
 	// NoLimitConns without a limit.
 	MaxConns int
 	// SoftLimit is the Go soft memory limit (GOMEMLIMIT) in bytes, 0 without a limit: the
@@ -97,7 +101,7 @@ func (s System) Derive(maxHeaderBytes, maxBodyBytes int) Budget {
 		return b
 	}
 	b.Room = s.Limit - s.InUse - (s.Anon + ProbeExtraBytes) - HeadroomBytes - int64(max(s.Procs, 1))*ThreadBytes
-	b.MaxConns = int(min(max(b.Room/b.ConnBytes, 1), MaxConns))
+	b.MaxConns = int(min(max(b.Room/b.ConnBytes, MinConns), MaxConns))
 	// The kernel's part of the connections is not Go's to collect.
 	kernel := int64(ConnKernelBytes)
 	if s.V2 {
@@ -110,6 +114,12 @@ func (s System) Derive(maxHeaderBytes, maxBodyBytes int) Budget {
 // Fits reports whether conns connections fit the budget's room.
 func (b Budget) Fits(conns int) bool {
 	return b.Room >= int64(conns)*b.ConnBytes
+}
+
+// LimitFor returns the memory limit at which conns connections would fit, the system
+// otherwise unchanged.
+func (b Budget) LimitFor(limit int64, conns int) int64 {
+	return limit - b.Room + int64(conns)*b.ConnBytes
 }
 
 // ForImage is Derive for one of the project's images under a container memory limit,

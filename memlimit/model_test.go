@@ -50,8 +50,9 @@ func TestDeriveCases(t *testing.T) {
 		"UPX starts higher":   {upx.Derive(4096, 4096), func(b Budget) bool { return b.MaxConns < cap16 }, "fewer connections than plain"},
 		"larger read buffers": {plain16.Derive(65536, 4096), func(b Budget) bool { return b.MaxConns < cap16/4 }, "a quarter of the connections or fewer"},
 		"a limit below the server": {tiny.Derive(4096, 4096), func(b Budget) bool {
-			return b.MaxConns == 1 && b.Room < 0 && !b.Fits(1) && b.SoftLimit == GoStartBytes+MinGoRoomBytes
-		}, "one connection, negative room, soft limit at Go's start"},
+			return b.MaxConns == MinConns && b.Room < 0 && !b.Fits(1) && b.SoftLimit == GoStartBytes+MinGoRoomBytes &&
+				b.LimitFor(tiny.Limit, MinConns) == tiny.Limit-b.Room+MinConns*b.ConnBytes
+		}, "MinConns, negative room, soft limit at Go's start plus MinGoRoomBytes"},
 		"a terabyte": {big.Derive(4096, 4096), func(b Budget) bool { return b.MaxConns == MaxConns }, "the MaxConns bound"},
 	}
 	for name, tc := range tests {

@@ -49,9 +49,9 @@ func fitMemory(cfg *server.Config, connsSet, softSet bool, currentSoft int64, sy
 		}
 	default:
 		cfg.MaxConns = b.MaxConns
-		if sys.Limit > 0 && !b.Fits(1) {
-			f.warnings = append(f.warnings, fmt.Sprintf("the %s memory limit leaves no room for connections after the server (%s in use) and a healthcheck probe: serving 1 at a time",
-				mib(sys.Limit), mib(sys.InUse)))
+		if sys.Limit > 0 && !b.Fits(memlimit.MinConns) {
+			f.warnings = append(f.warnings, fmt.Sprintf("the %s memory limit leaves room for %d connections after the server (%s in use) and a healthcheck probe: serving %d anyway; %d fit in %s",
+				mib(sys.Limit), max(b.Room/b.ConnBytes, 0), mib(sys.InUse), b.MaxConns, memlimit.MinConns, mib(b.LimitFor(sys.Limit, memlimit.MinConns))))
 		}
 	}
 	switch {

@@ -83,9 +83,9 @@ func TestFitMemory(t *testing.T) {
 			wantSummary: `^no memory limit: max-conns 1024$`,
 		},
 		"a limit below what the server needs": {
-			root: fakeRoot(t, "4194304"), wantConns: 1, wantSoft: true,
-			wantSummary: `max-conns 1, GOMEMLIMIT`,
-			wantWarning: "the 4.0 MiB memory limit leaves no room for connections after the server (2.0 MiB in use) and a healthcheck probe: serving 1 at a time",
+			root: fakeRoot(t, "4194304"), wantConns: memlimit.MinConns, wantSoft: true,
+			wantSummary: `max-conns 16, GOMEMLIMIT`,
+			wantWarning: "the 4.0 MiB memory limit leaves room for 0 connections after the server (2.0 MiB in use) and a healthcheck probe: serving 16 anyway; 16 fit in ",
 		},
 		"an unreadable limit": {
 			root: fakeRoot(t, "sixteen megs"), wantConns: memlimit.NoLimitConns,

@@ -75,8 +75,8 @@ func (m *Memcost) Markdown(lim Limits) string {
 				}
 				d := s.Derive(lim.HeaderBytes, lim.BodyBytes)
 				cell := fmt.Sprintf(" %d", d.MaxConns)
-				if !d.Fits(1) {
-					cell = " 1 (no room)"
+				if !d.Fits(memlimit.MinConns) {
+					cell = fmt.Sprintf(" %d (%d fit)", d.MaxConns, max(d.Room/d.ConnBytes, 0))
 				}
 				b.WriteString(cell + " |")
 			}
