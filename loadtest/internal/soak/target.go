@@ -1,6 +1,6 @@
 // Package soak measures getsmall's memory and holds it to its limits: what one connection
-// costs in each state, in the process and in its container (memcost), and whether hours of
-// mixed traffic leave memory, goroutines and file descriptors where they started (the
+// costs in each state, in the process and in its container (memcost), and whether millions of
+// mixed requests leave memory, goroutines and file descriptors where they started (the
 // soak). Everything here talks to a real server over loopback only.
 package soak
 
