@@ -100,6 +100,7 @@ include mk/build.mk
 include mk/platforms.mk
 include mk/images.mk
 include mk/loadtest.mk
+include mk/soak.mk
 
 .PHONY: help
 help: ## Show this help message

@@ -22,10 +22,16 @@ type Config struct {
 	IdleTimeout     time.Duration // -idle-timeout, IDLE_TIMEOUT
 	ShutdownDelay   time.Duration // -shutdown-delay, SHUTDOWN_DELAY
 	ShutdownTimeout time.Duration // -shutdown-timeout, SHUTDOWN_TIMEOUT
-	MaxConns        int           // -max-conns, MAX_CONNS
+	MaxConns        int           // -max-conns, MAX_CONNS; see MaxConnsSet
 	MaxBodyBytes    int           // -max-body-bytes, MAX_BODY_BYTES
 	MaxHeaderBytes  int           // -max-header-bytes, MAX_HEADER_BYTES
+
+	maxConnsSet bool // by the flag or the environment
 }
+
+// MaxConnsSet reports whether -max-conns or MAX_CONNS gave MaxConns. When neither did, the
+// serve command derives it from the memory limit; the default is the cap without one.
+func (c *Config) MaxConnsSet() bool { return c.maxConnsSet }
 
 // Defaults returns the configuration used when neither flag nor environment says otherwise.
 // Nothing is unlimited: fasthttp's own defaults leave the read and write timeouts unbounded
@@ -39,7 +45,7 @@ func Defaults() Config {
 		IdleTimeout:     75 * time.Second, // longer than common load balancers' 60 s keep-alive
 		ShutdownDelay:   0,                // set it to the time your load balancer needs to notice 503
 		ShutdownTimeout: 8 * time.Second,  // inside Docker's and Kubernetes' default 10 s / 30 s grace
-		MaxConns:        1024,             // about 10 KB each: fits a 16 MiB container
+		MaxConns:        1024,             // without a memory limit; serve derives it from one
 		MaxBodyBytes:    4096,             // /health takes no body; this only bounds what is read
 		MaxHeaderBytes:  4096,             // request line plus headers; larger gets 431
 	}
@@ -68,7 +74,7 @@ func (c *Config) settings() []setting {
 		{"idle-timeout", "IDLE_TIMEOUT", "time a keep-alive connection may wait for its next request", durationValue{&c.IdleTimeout, false}},
 		{"shutdown-delay", "SHUTDOWN_DELAY", "after a signal, keep serving but answer /health 503 this long", durationValue{&c.ShutdownDelay, true}},
 		{"shutdown-timeout", "SHUTDOWN_TIMEOUT", "then wait this long for in-flight requests before giving up", durationValue{&c.ShutdownTimeout, false}},
-		{"max-conns", "MAX_CONNS", "concurrent connections; more are refused with 503", intValue{&c.MaxConns, 1, maxConns}},
+		{"max-conns", "MAX_CONNS", "concurrent connections, more get 503; auto: derived from the memory limit", connsValue{intValue{&c.MaxConns, 1, maxConns}, &c.maxConnsSet}},
 		{"max-body-bytes", "MAX_BODY_BYTES", "largest request body read; larger gets 413", intValue{&c.MaxBodyBytes, 1, maxBodyBytes}},
 		{"max-header-bytes", "MAX_HEADER_BYTES", "largest request line plus headers; larger gets 431", intValue{&c.MaxHeaderBytes, minHeaderBytes, maxHeaderBytes}},
 	}
@@ -89,7 +95,8 @@ var ErrHelp = flag.ErrHelp
 // NewFlagSet returns a flag set holding every setting of cfg. The environment is read first
 // and becomes each flag's default, so a flag on the command line always wins over the
 // environment, whatever its value. A bad environment value is a *UsageError naming the
-// variable and the value. Callers may add flags of their own before calling Parse.
+// variable and the value; an empty variable counts as unset, as in the shell's
+// ${PORT:-8080}. Callers may add flags of their own before calling Parse.
 func NewFlagSet(name string, cfg *Config, lookupEnv func(string) (string, bool)) (*flag.FlagSet, error) {
 	return newFlagSet(name, cfg, cfg.settings(), lookupEnv)
 }
@@ -107,7 +114,7 @@ func newFlagSet(name string, cfg *Config, settings []setting, lookupEnv func(str
 		return nil, err
 	}
 	for _, s := range settings {
-		if v, ok := lookupEnv(s.env); ok {
+		if v, ok := lookupEnv(s.env); ok && v != "" {
 			if err := s.value.Set(v); err != nil {
 				return nil, usageErrorf("invalid value %q for environment variable %s: %v", v, s.env, err)
 			}
@@ -120,7 +127,7 @@ func newFlagSet(name string, cfg *Config, settings []setting, lookupEnv func(str
 // readPort applies PORT, the variable many platforms set. ADDR, read after it, wins.
 func (c *Config) readPort(lookupEnv func(string) (string, bool)) error {
 	v, ok := lookupEnv("PORT")
-	if !ok {
+	if !ok || v == "" {
 		return nil
 	}
 	if err := checkPort(v); err != nil {
@@ -210,6 +217,28 @@ func (n intValue) Set(s string) error {
 		return fmt.Errorf("must be between %d and %d", n.min, n.max)
 	}
 	*n.p = v
+	return nil
+}
+
+// connsValue is -max-conns: an intValue that shows "auto" until set, because the serve
+// command then derives it.
+type connsValue struct {
+	intValue
+	set *bool
+}
+
+func (v connsValue) String() string {
+	if v.set != nil && !*v.set {
+		return "auto"
+	}
+	return v.intValue.String()
+}
+
+func (v connsValue) Set(s string) error {
+	if err := v.intValue.Set(s); err != nil {
+		return err
+	}
+	*v.set = true
 	return nil
 }
 

@@ -41,7 +41,7 @@ func TestConfigSources(t *testing.T) {
 			want: func(c *Config) {
 				*c = Config{Addr: ":8080", ReadTimeout: time.Second, WriteTimeout: 2 * time.Second,
 					IdleTimeout: 3 * time.Second, ShutdownDelay: 4 * time.Second, ShutdownTimeout: 5 * time.Second,
-					MaxConns: 6, MaxBodyBytes: 7, MaxHeaderBytes: 800}
+					MaxConns: 6, MaxBodyBytes: 7, MaxHeaderBytes: 800, maxConnsSet: true}
 			},
 		},
 		"every flag": {
@@ -50,11 +50,15 @@ func TestConfigSources(t *testing.T) {
 			want: func(c *Config) {
 				*c = Config{Addr: ":1", ReadTimeout: time.Second, WriteTimeout: 2 * time.Second,
 					IdleTimeout: 3 * time.Second, ShutdownDelay: 4 * time.Second, ShutdownTimeout: 5 * time.Second,
-					MaxConns: 6, MaxBodyBytes: 7, MaxHeaderBytes: 800}
+					MaxConns: 6, MaxBodyBytes: 7, MaxHeaderBytes: 800, maxConnsSet: true}
 			},
 		},
 		"zero shutdown delay": {args: []string{"-shutdown-delay=0"}},
-		"port zero":           {args: []string{"-addr=127.0.0.1:0"}, want: func(c *Config) { c.Addr = "127.0.0.1:0" }},
+		// An empty variable counts as unset, as ${PORT:-8080} treats it.
+		"empty PORT, ADDR wins": {env: map[string]string{"PORT": "", "ADDR": "127.0.0.1:7000"}, want: func(c *Config) { c.Addr = "127.0.0.1:7000" }},
+		"empty PORT alone":      {env: map[string]string{"PORT": ""}},
+		"empty MAX_CONNS":       {env: map[string]string{"MAX_CONNS": "", "READ_TIMEOUT": ""}},
+		"port zero":             {args: []string{"-addr=127.0.0.1:0"}, want: func(c *Config) { c.Addr = "127.0.0.1:0" }},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -93,7 +97,7 @@ func TestConfigErrors(t *testing.T) {
 		"addr without port":  {args: []string{"-addr", "8080"}, want: `invalid value "8080" for flag -addr: want host:port, for example :8080 or [::1]:8080`},
 		"addr bad port":      {env: map[string]string{"ADDR": ":http"}, want: `invalid value ":http" for environment variable ADDR: want a port number from 0 to 65535`},
 		"port out of range":  {env: map[string]string{"PORT": "70000"}, want: `invalid value "70000" for environment variable PORT: want a port number from 0 to 65535`},
-		"port empty":         {env: map[string]string{"PORT": ""}, want: `invalid value "" for environment variable PORT: want a port number from 0 to 65535`},
+		"port not a number":  {env: map[string]string{"PORT": " 80"}, want: `invalid value " 80" for environment variable PORT: want a port number from 0 to 65535`},
 		"unknown flag":       {args: []string{"-verbose"}, want: `flag provided but not defined: -verbose`},
 		"stray argument":     {args: []string{"-addr=:1", "extra"}, want: `unexpected argument "extra"`},
 	}
@@ -132,6 +136,20 @@ func TestHelp(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), `(default ":9000")`) {
 		t.Errorf("usage does not show the default from PORT:\n%s", out.String())
+	}
+	// -max-conns is derived unless set, and says so; once set it shows the number.
+	if !strings.Contains(out.String(), `(default "auto")`) || cfg.MaxConnsSet() {
+		t.Errorf("usage does not show max-conns as auto, or it counts as set:\n%s", out.String())
+	}
+	cfg = Defaults()
+	fs, err = NewFlagSet("getsmall", &cfg, env(map[string]string{"MAX_CONNS": "77"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	PrintFlags(&out, fs)
+	if !strings.Contains(out.String(), `(default "77")`) || !cfg.MaxConnsSet() {
+		t.Errorf("MAX_CONNS=77: usage does not show 77, or it does not count as set:\n%s", out.String())
 	}
 }
 

@@ -64,6 +64,7 @@ func makeBuild(root, binDir string, extraEnv []string, vars ...string) (string, 
 type proc struct {
 	cmd    *exec.Cmd
 	addr   string // from the start-up log line
+	memory string // the start-up line's memory part: limit, max-conns, GOMEMLIMIT
 	mu     sync.Mutex
 	stderr []string
 	exited chan struct{}
@@ -71,10 +72,10 @@ type proc struct {
 	ended  time.Time
 }
 
-var servingLine = regexp.MustCompile(`^getsmall: serving on (\S+) \(version \S+, commit \S+\)$`)
+var servingLine = regexp.MustCompile(`^getsmall: serving on (\S+) \(version \S+, commit \S+; (.+)\)$`)
 
 // start runs the binary with args in an environment holding only env and waits for the
-// start-up line, which carries the address actually bound.
+// start-up line, which carries the address actually bound. Warnings may come before it.
 func start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
 	p := &proc{cmd: exec.Command(binary, args...), exited: make(chan struct{})}
@@ -107,17 +108,23 @@ func start(t *testing.T, env []string, args ...string) *proc {
 		_ = p.cmd.Process.Kill()
 		<-p.exited
 	})
-	select {
-	case line := <-lines:
-		m := servingLine.FindStringSubmatch(line)
-		if m == nil {
-			t.Fatalf("first log line %q is not the start-up line", line)
+	timeout := time.After(bound)
+	for p.addr == "" {
+		select {
+		case line := <-lines:
+			if strings.HasPrefix(line, "getsmall: warning: ") {
+				continue
+			}
+			m := servingLine.FindStringSubmatch(line)
+			if m == nil {
+				t.Fatalf("log line %q is neither a warning nor the start-up line", line)
+			}
+			p.addr, p.memory = m[1], m[2]
+		case <-p.exited:
+			t.Fatalf("exited %d before serving: %q", p.code, p.log())
+		case <-timeout:
+			t.Fatal("no start-up line")
 		}
-		p.addr = m[1]
-	case <-p.exited:
-		t.Fatalf("exited %d before serving: %q", p.code, p.log())
-	case <-time.After(bound):
-		t.Fatal("no start-up line")
 	}
 	return p
 }

@@ -88,6 +88,10 @@ func serve(args []string, lookupEnv func(string) (string, bool), stdout io.Write
 	if err := server.Parse(fs, args); err != nil {
 		return err
 	}
+	memory, warnings := applyMemory(&cfg, cfg.MaxConnsSet(), lookupEnv, "/")
+	for _, w := range warnings {
+		logger.Print("warning: ", w)
+	}
 
 	// Signals are caught before listening, so a SIGTERM that arrives during start-up is
 	// a clean shutdown rather than the default abrupt exit.
@@ -101,7 +105,7 @@ func serve(args []string, lookupEnv func(string) (string, bool), stdout io.Write
 	}
 	var draining atomic.Bool
 	srv := server.Server{Config: cfg, Handler: router.New(&draining), Draining: &draining, Log: logger}
-	logger.Printf("serving on %s (version %s, commit %s)", ln.Addr(), build.Version, build.Commit)
+	logger.Printf("serving on %s (version %s, commit %s; %s)", ln.Addr(), build.Version, build.Commit, memory)
 	return srv.Run(ln, stop)
 }
 

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+
+	"github.com/getsmall/getsmall/memlimit"
+	"github.com/getsmall/getsmall/server"
+)
+
+// memoryFit is what the memory limit decided: the start-up line's memory part, warnings to
+// log before it, and the Go soft memory limit to set (0: leave the runtime's).
+type memoryFit struct {
+	summary   string
+	warnings  []string
+	softLimit int64
+}
+
+// readSystem reads the memory limit and what is in use under root ("/"), and GOMAXPROCS.
+func readSystem(root string) (memlimit.System, error) {
+	sys, err := memlimit.ReadSystem(root)
+	sys.Procs = runtime.GOMAXPROCS(0)
+	return sys, err
+}
+
+// fitMemory derives the connection cap (unless -max-conns or MAX_CONNS set it) and the Go
+// soft memory limit (unless GOMEMLIMIT set it, to currentSoft) from sys. A setting that
+// does not fit is kept, with a warning: the operator may know better, and a refusal would
+// be an outage.
+func fitMemory(cfg *server.Config, connsSet, softSet bool, currentSoft int64, sys memlimit.System, sysErr error) memoryFit {
+	var f memoryFit
+	if sysErr != nil && !errors.Is(sysErr, fs.ErrNotExist) {
+		f.warnings = append(f.warnings, fmt.Sprintf("cannot read the memory limit (%v): deriving nothing from it", sysErr))
+		sys.Limit = 0
+	}
+	b := sys.Derive(cfg.MaxHeaderBytes, cfg.MaxBodyBytes)
+	conns, soft := "max-conns "+strconv.Itoa(b.MaxConns), ""
+	switch {
+	case connsSet:
+		conns = "max-conns " + strconv.Itoa(cfg.MaxConns) + " (set)"
+		if sys.Limit > 0 && !b.Fits(cfg.MaxConns) {
+			f.warnings = append(f.warnings, fmt.Sprintf("max-conns %d may not fit the %s memory limit: %d connections do, at up to %s each",
+				cfg.MaxConns, mib(sys.Limit), max(b.Room/b.ConnBytes, 0), kib(b.ConnBytes)))
+		}
+	default:
+		cfg.MaxConns = b.MaxConns
+		if sys.Limit > 0 && !b.Fits(memlimit.MinConns) {
+			f.warnings = append(f.warnings, fmt.Sprintf("the %s memory limit leaves room for %d connections after the server (%s in use) and a healthcheck probe: serving %d anyway; %d fit in %s",
+				mib(sys.Limit), max(b.Room/b.ConnBytes, 0), mib(sys.InUse), b.MaxConns, memlimit.MinConns, mib(b.LimitFor(sys.Limit, memlimit.MinConns))))
+		}
+	}
+	switch {
+	case softSet:
+		soft = ", GOMEMLIMIT " + mib(currentSoft) + " (set)"
+		if sys.Limit > 0 && currentSoft > b.SoftLimit {
+			f.warnings = append(f.warnings, fmt.Sprintf("GOMEMLIMIT %s is above the %s the memory limit leaves for Go", mib(currentSoft), mib(b.SoftLimit)))
+		}
+	case sys.Limit > 0:
+		f.softLimit = b.SoftLimit
+		soft = ", GOMEMLIMIT " + mib(b.SoftLimit)
+	}
+	if sys.Limit > 0 {
+		f.summary = "memory limit " + mib(sys.Limit) + ", " + mib(sys.InUse) + " in use: " + conns + soft
+	} else {
+		f.summary = "no memory limit: " + conns + soft
+	}
+	return f
+}
+
+// applyMemory reads the system under root, fits cfg to it, sets the soft limit and returns
+// the start-up line's memory part and the warnings.
+func applyMemory(cfg *server.Config, connsSet bool, lookupEnv func(string) (string, bool), root string) (string, []string) {
+	sys, err := readSystem(root)
+	v, softSet := lookupEnv("GOMEMLIMIT")
+	softSet = softSet && v != ""
+	f := fitMemory(cfg, connsSet, softSet, debug.SetMemoryLimit(-1), sys, err)
+	if f.softLimit > 0 {
+		debug.SetMemoryLimit(f.softLimit)
+	}
+	return f.summary, f.warnings
+}
+
+func mib(b int64) string {
+	if b == math.MaxInt64 {
+		return "unlimited"
+	}
+	return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1, 64) + " MiB"
+}
+
+func kib(b int64) string {
+	return strconv.FormatFloat(float64(b)/(1<<10), 'f', 1, 64) + " KiB"
+}

@@ -1,0 +1,119 @@
+// Command soak holds getsmall to its memory model. "soak memcost" measures what one
+// connection costs in each state, in the process and in its container; "soak run" (the
+// default) runs millions of mixed requests and checks that memory, goroutines and file
+// descriptors come back to where they started.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/getsmall/getsmall/loadtest/internal/soak"
+)
+
+func main() {
+	args := os.Args[1:]
+	cmd := "run"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "run":
+		err = run(args)
+	case "memcost":
+		err = memcost(args)
+	default:
+		err = fmt.Errorf("unknown command %q (memcost, run)", cmd)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "soak:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("soak run", flag.ContinueOnError)
+	bin := fs.String("getsmall", "bin/getsmall", "the binary to soak")
+	requests := fs.Int64("requests", 3_000_000, "stop after this many answers")
+	duration := fs.Duration("duration", 10*time.Minute, "or after this long")
+	keepAlive := fs.Int("keepalive", 8, "pipelining keep-alive clients")
+	churn := fs.Int("churn", 2, "clients that open a connection per request")
+	slow := fs.Int("slow", 32, "clients that send a byte every 200 ms")
+	malformed := fs.Int("malformed", 2, "clients that send garbage, smuggling shapes and oversized requests")
+	settle := fs.Duration("settle", 25*time.Second, "idle time before the final checks (fasthttp expires idle workers after 10 s, checked every 10 s)")
+	port := fs.Int("port", 18920, "port on 127.0.0.1 (the idle twin uses the next)")
+	out := fs.String("out", "loadtest/results/soak", "results directory")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *requests <= 0 || *duration <= 0 || *settle < 0 {
+		return errors.New("-requests and -duration must be positive, -settle not negative")
+	}
+	r, err := soak.Run(soak.Config{
+		Binary: *bin, Port: *port, Requests: *requests, Duration: *duration, Every: time.Second, Settle: *settle, Log: os.Stderr,
+		Mix: soak.Mix{KeepAlive: *keepAlive, Churn: *churn, Slow: *slow, Malformed: *malformed},
+	})
+	if err != nil {
+		return err
+	}
+	dir, err := r.Write(*out)
+	if err != nil {
+		return err
+	}
+	fmt.Print(r.Markdown())
+	fmt.Fprintln(os.Stderr, "soak: report in", dir)
+	if len(r.Problems) > 0 {
+		return errors.New(strings.Join(r.Problems, "; "))
+	}
+	return nil
+}
+
+func memcost(args []string) error {
+	fs := flag.NewFlagSet("soak memcost", flag.ContinueOnError)
+	bin := fs.String("getsmall", "bin/getsmall", "plain binary")
+	upx := fs.String("getsmall-upx", "bin/getsmall-upx", "UPX-packed binary (empty: skip)")
+	tag := fs.String("tag", "", "image tag of getsmall to measure in a container (empty: no containers)")
+	docker := fs.String("docker", "docker", "docker client")
+	n := fs.Int("conns", 400, "connections held at the last step, by a process")
+	nc := fs.Int("container-conns", 200, "connections held at the last step, in a container (the UPX image holds about 300 in 16 MiB)")
+	only := fs.String("only", "", "measure only the variants whose name contains this")
+	port := fs.Int("port", 18901, "port on 127.0.0.1")
+	out := fs.String("out", "loadtest/results/memcost", "results directory")
+	header := fs.Int("max-header-bytes", 4096, "the server's MAX_HEADER_BYTES")
+	body := fs.Int("max-body-bytes", 4096, "the server's MAX_BODY_BYTES")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	vs := []soak.Variant{{Name: "plain process", Binary: *bin}}
+	if *upx != "" {
+		vs = append(vs, soak.Variant{Name: "upx process", Binary: *upx})
+	}
+	if *tag != "" {
+		vs = append(vs, soak.Variant{Name: "plain container", Tag: *tag, Container: true},
+			soak.Variant{Name: "upx container", Tag: *tag + "-upx", Container: true})
+	}
+	var chosen []soak.Variant
+	for _, v := range vs {
+		if strings.Contains(v.Name, *only) {
+			chosen = append(chosen, v)
+		}
+	}
+	cfg := soak.MemcostConfig{
+		Repo: ".", Docker: *docker, Variants: chosen, Shapes: soak.Shapes,
+		Steps: []int{0, *n / 4, *n / 2, *n * 3 / 4, *n}, ContainerSteps: []int{0, *nc / 4, *nc / 2, *nc * 3 / 4, *nc},
+		Limits: soak.Limits{HeaderBytes: *header, BodyBytes: *body}, Port: *port, Settle: time.Second, Log: os.Stderr,
+	}
+	m, err := soak.RunMemcost(cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Print(m.Markdown(cfg.Limits))
+	dir, err := m.Write(*out, cfg.Limits)
+	fmt.Fprintln(os.Stderr, "soak memcost: report in", dir)
+	return err
+}

@@ -1,0 +1,136 @@
+package memlimit
+
+// The model's constants, measured with `make memcost` (go run ./loadtest/cmd/soak memcost)
+// on linux/amd64, Go 1.26.8, fasthttp v1.78.0, in containers limited by cgroup v1; the
+// README's Memory section has the numbers behind them. Each is rounded up.
+const (
+	// ConnFixedBytes is what a connection costs besides what it has sent: the goroutine
+	// serving it with its stack, fasthttp's request context and 512-byte write buffer, and
+	// the kernel's socket, file and epoll entries.
+	ConnFixedBytes = 12 << 10
+	// ConnKernelBytes is the kernel's part of ConnFixedBytes, which the Go runtime does not
+	// count.
+	ConnKernelBytes = 2 << 10
+	// ConnSocketBytesV2 is what a connection's kernel socket buffers can hold with the
+	// server's SO_RCVBUF and SO_SNDBUF (a client that sends without reading fills both):
+	// cgroup v2 charges it to the container, v1 does not.
+	ConnSocketBytesV2 = 48 << 10
+	// ProbeExtraBytes is what one `getsmall healthcheck` exec (the images' HEALTHCHECK)
+	// takes beyond the server's own anonymous memory at start: a probe is the same binary,
+	// so a UPX probe unpacks the whole program again.
+	ProbeExtraBytes = 1 << 20
+	// HeadroomBytes stays free for what grows without connections: the Go runtime's
+	// metadata and pools, and the kernel's page tables.
+	HeadroomBytes = 512 << 10
+	// ThreadBytes is kept free per GOMAXPROCS: an OS thread's kernel stack and task, and
+	// the Go stacks of its M.
+	ThreadBytes = 64 << 10
+
+	// MinGoRoomBytes is the least the soft limit leaves above GoStartBytes. A limit at or
+	// below what Go already holds keeps the collector running without pause and costs more
+	// than it saves: 750 KB more resident, measured in the UPX image at 16 MiB.
+	MinGoRoomBytes = 1 << 20
+
+	// MinConns is the least the server derives: a cap of one would have a HEALTHCHECK
+	// probe and any client take turns. A limit that fits fewer gets a warning instead.
+	MinConns = 16
+
+	// NoLimitConns is the connection cap without a memory limit to derive one from.
+	NoLimitConns = 1024
+	// MaxConns bounds a derived cap (and -max-conns): beyond a million connections file
+	// descriptors, not memory, run out first.
+	MaxConns = 1 << 20
+
+	// What a server charges its container just after start (anonymous and kernel memory,
+	// page cache excluded), and its own anonymous memory then, for ForImage.
+	BaselinePlainBytes = 2 << 20
+	BaselineUPXBytes   = 9 << 20
+	AnonPlainBytes     = 1<<20 + 512<<10
+	AnonUPXBytes       = 8 << 20
+	// GoStartBytes is the Go runtime's own count of its memory when the limits are derived
+	// (runtime/metrics' total minus released, 4.5 to 4.9 MB measured), which GOMEMLIMIT is
+	// compared with: it includes memory mapped but never touched, so it exceeds the resident
+	// size. It is a constant because reading it costs either 25 KB of binary
+	// (runtime/metrics) or 350 KB of resident memory (runtime.ReadMemStats); rounded down,
+	// because a lower soft limit only makes the collector start earlier.
+	GoStartBytes = 4<<20 + 512<<10
+)
+
+// ConnBytes is the most one connection can cost the container with these read limits. The
+// costliest connection sends a header of almost maxHeaderBytes and then most of a body:
+// the server holds its read buffer, the parsed header (whose buffers grow by doubling) and
+// the body read so far. Measured, that is about 3.2 times the header limit plus 0.9 times
+// the body limit plus 10 KiB; the model rounds up to 4 and 1.
+func ConnBytes(maxHeaderBytes, maxBodyBytes int, v2 bool) int64 {
+	n := int64(ConnFixedBytes) + 4*int64(maxHeaderBytes) + int64(maxBodyBytes)
+	if v2 {
+		n += ConnSocketBytesV2
+	}
+	return n
+}
+
+// System is what the derivation reads when the server starts.
+type System struct {
+	Limit int64 // the cgroup's memory limit in bytes; 0 for none
+	InUse int64 // what the cgroup is charged at start, page cache excluded
+	Anon  int64 // this process's anonymous resident memory at start
+	V2    bool  // cgroup v2, which charges socket buffers
+	Procs int   // GOMAXPROCS
+}
+
+// Budget is what a memory limit allows the server.
+type Budget struct {
+	// MaxConns is how many connections of the costliest kind fit, at least MinConns;
+	// NoLimitConns without a limit.
+	MaxConns int
+	// SoftLimit is the Go soft memory limit (GOMEMLIMIT) in bytes, 0 without a limit: the
+	// Go runtime's count at start (GoStartBytes) plus what the container has left for Go,
+	// so the garbage collector works harder before the container's limit is reached.
+	SoftLimit int64
+	// Room is what the limit leaves for connections after the server at start, one
+	// healthcheck probe, the headroom and its threads; negative when even those do not fit.
+	Room int64
+	// ConnBytes is the cost of one connection the cap was computed with.
+	ConnBytes int64
+}
+
+// Derive computes the budget for the server's read limits.
+func (s System) Derive(maxHeaderBytes, maxBodyBytes int) Budget {
+	b := Budget{MaxConns: NoLimitConns, ConnBytes: ConnBytes(maxHeaderBytes, maxBodyBytes, s.V2)}
+	if s.Limit <= 0 {
+		return b
+	}
+	b.Room = s.Limit - s.InUse - (s.Anon + ProbeExtraBytes) - HeadroomBytes - int64(max(s.Procs, 1))*ThreadBytes
+	b.MaxConns = int(min(max(b.Room/b.ConnBytes, MinConns), MaxConns))
+	// The kernel's part of the connections is not Go's to collect.
+	kernel := int64(ConnKernelBytes)
+	if s.V2 {
+		kernel += ConnSocketBytesV2
+	}
+	b.SoftLimit = GoStartBytes + max(b.Room-int64(b.MaxConns)*kernel, MinGoRoomBytes)
+	return b
+}
+
+// Fits reports whether conns connections fit the budget's room.
+func (b Budget) Fits(conns int) bool {
+	return b.Room >= int64(conns)*b.ConnBytes
+}
+
+// LimitFor returns the memory limit at which conns connections would fit, the system
+// otherwise unchanged.
+func (b Budget) LimitFor(limit int64, conns int) int64 {
+	return limit - b.Room + int64(conns)*b.ConnBytes
+}
+
+// ForImage is Derive for one of the project's images under a container memory limit,
+// from the constants measured at start instead of the running process: what the server
+// in the plain (upx false) or UPX image will derive, at the default read limits (4096
+// bytes each), with procs as GOMAXPROCS and on cgroup v2, as current Kubernetes nodes
+// run it (v1 allows more connections).
+func ForImage(limit int64, upx bool, procs int) Budget {
+	s := System{Limit: limit, InUse: BaselinePlainBytes, Anon: AnonPlainBytes, V2: true, Procs: procs}
+	if upx {
+		s.InUse, s.Anon = BaselineUPXBytes, AnonUPXBytes
+	}
+	return s.Derive(4096, 4096)
+}

@@ -1,0 +1,82 @@
+package memlimit
+
+import "testing"
+
+const mib = 1 << 20
+
+// plain16 is the plain image in Docker's --memory 16m on a cgroup v1 host with 2 CPUs.
+var plain16 = System{Limit: 16 * mib, InUse: 2011136, Anon: 1310720, Procs: 2}
+
+func TestDerive(t *testing.T) {
+	t.Parallel()
+	b := plain16.Derive(4096, 4096)
+	wantRoom := int64(16*mib - 2011136 - (1310720 + ProbeExtraBytes) - HeadroomBytes - 2*ThreadBytes)
+	if b.Room != wantRoom || b.ConnBytes != ConnFixedBytes+5*4096 {
+		t.Fatalf("Room %d, ConnBytes %d; want %d, %d", b.Room, b.ConnBytes, wantRoom, ConnFixedBytes+5*4096)
+	}
+	// The cap is the most connections that fit, and no more.
+	if !b.Fits(b.MaxConns) || b.Fits(b.MaxConns+1) {
+		t.Errorf("MaxConns %d: Fits(cap) %v, Fits(cap+1) %v", b.MaxConns, b.Fits(b.MaxConns), b.Fits(b.MaxConns+1))
+	}
+	// The soft limit is Go's count at start plus the room, less the kernel's part.
+	if want := GoStartBytes + b.Room - int64(b.MaxConns)*ConnKernelBytes; b.SoftLimit != want {
+		t.Errorf("SoftLimit %d, want %d", b.SoftLimit, want)
+	}
+}
+
+func TestDeriveCases(t *testing.T) {
+	t.Parallel()
+	v2 := plain16
+	v2.V2 = true
+	upx := plain16
+	upx.InUse, upx.Anon = BaselineUPXBytes, AnonUPXBytes
+	big := plain16
+	big.Limit = 1 << 40
+	tiny := plain16
+	tiny.Limit = 4 * mib
+	none := plain16
+	none.Limit = 0
+	cap16 := plain16.Derive(4096, 4096).MaxConns
+
+	tests := map[string]struct {
+		got   Budget
+		check func(Budget) bool
+		want  string
+	}{
+		"no limit": {none.Derive(4096, 4096), func(b Budget) bool { return b.MaxConns == NoLimitConns && b.SoftLimit == 0 }, "NoLimitConns and no soft limit"},
+		"cgroup v2 charges sockets": {v2.Derive(4096, 4096), func(b Budget) bool {
+			return b.MaxConns < cap16 && b.ConnBytes == ConnFixedBytes+5*4096+ConnSocketBytesV2
+		}, "fewer connections than v1"},
+		"UPX starts higher":   {upx.Derive(4096, 4096), func(b Budget) bool { return b.MaxConns < cap16 }, "fewer connections than plain"},
+		"larger read buffers": {plain16.Derive(65536, 4096), func(b Budget) bool { return b.MaxConns < cap16/4 }, "a quarter of the connections or fewer"},
+		"a limit below the server": {tiny.Derive(4096, 4096), func(b Budget) bool {
+			return b.MaxConns == MinConns && b.Room < 0 && !b.Fits(1) && b.SoftLimit == GoStartBytes+MinGoRoomBytes &&
+				b.LimitFor(tiny.Limit, MinConns) == tiny.Limit-b.Room+MinConns*b.ConnBytes
+		}, "MinConns, negative room, soft limit at Go's start plus MinGoRoomBytes"},
+		"a terabyte": {big.Derive(4096, 4096), func(b Budget) bool { return b.MaxConns == MaxConns }, "the MaxConns bound"},
+	}
+	for name, tc := range tests {
+		if !tc.check(tc.got) {
+			t.Errorf("%s: %+v, want %s", name, tc.got, tc.want)
+		}
+	}
+}
+
+// TestForImage checks what the Kubernetes manifests rely on: caps grow with the limit,
+// the UPX image fits fewer connections, and 16 MiB fits at least one connection in each.
+func TestForImage(t *testing.T) {
+	t.Parallel()
+	prev := map[bool]int{}
+	for _, limit := range []int64{16 * mib, 32 * mib, 64 * mib, 128 * mib} {
+		for _, upx := range []bool{false, true} {
+			b := ForImage(limit, upx, 2)
+			if b.MaxConns < prev[upx] || b.SoftLimit <= GoStartBytes {
+				t.Errorf("ForImage(%d MiB, upx %v) = %+v: cap below the smaller limit's %d, or no soft limit", limit/mib, upx, b, prev[upx])
+			}
+			prev[upx] = b.MaxConns
+		}
+		if p, u := ForImage(limit, false, 2), ForImage(limit, true, 2); u.MaxConns >= p.MaxConns {
+			t.Errorf("%d MiB: UPX cap %d not below plain %d", limit/mib, u.MaxConns, p.MaxConns)
+		}
+	}
+}

@@ -1,0 +1,303 @@
+//go:build docker
+
+package docker
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/getsmall/getsmall/memlimit"
+)
+
+// attack is how long the slow connections and the load burst go on: longer than the
+// server's 5 s read timeout, so slow connections are timed out and opened again.
+const attack = 8 * time.Second
+
+var startLine = regexp.MustCompile(`serving on \S+ \(version \S+, commit \S+; memory limit (\d+)\.0 MiB, [\d.]+ MiB in use: max-conns (\d+), GOMEMLIMIT [\d.]+ MiB\)`)
+
+// TestMemoryUnderAttack runs the plain and the UPX image as `make docker-run` does, at
+// their defaults in --memory 16m, and attacks each for 8 s with four times its derived
+// connection cap (at least 64) of slow connections that send most of MAX_HEADER_BYTES (half
+// of them then most of MAX_BODY_BYTES) and then nothing, plus a burst of keep-alive load. The container must still run, not
+// OOM-killed, and /health must answer 200 within 2 s of the attack's connections closing.
+//
+// A HEALTHCHECK probe execs the binary again, and a UPX probe unpacks the whole program
+// (about 8 MB) next to a server that holds as much: in 16 MiB that leaves the UPX image
+// about 60 KB at each probe's peak with no connection at all (README, Memory). So the
+// plain image is attacked with a probe every second, the UPX image at 16 MiB with the
+// image's own 30 s interval (no probe during the attack), and the UPX image again at
+// 24 MiB with a probe every second.
+func TestMemoryUnderAttack(t *testing.T) {
+	v := version(t)
+	for _, tc := range []struct {
+		img            image
+		memory, health string
+	}{
+		{images[0], "16", "1s"},
+		{images[1], "16", "30s"},
+		{images[1], "24", "1s"},
+	} {
+		img := tc.img
+		t.Run(fmt.Sprintf("%s %s MiB probe every %s", img.name, tc.memory, tc.health), func(t *testing.T) {
+			runMake(t, img.target)
+			port := freePort(t)
+			addr := fmt.Sprintf("127.0.0.1:%d", port)
+			name := fmt.Sprintf("getsmall-memtest-%d", port)
+			flags := "-d --name " + name + " --health-interval " + tc.health
+			if tc.memory != "16" {
+				flags += " --memory " + tc.memory + "m" // after docker-run's own --memory 16m: the last wins
+			}
+			runMake(t, "docker-run", "RUN_TAG="+v+img.suffix, "DOCKER_RUN_PUBLISH=--network host -e ADDR="+addr, "DOCKER_RUN_FLAGS="+flags)
+			t.Cleanup(func() { _ = exec.Command(docker(), "rm", "-f", name).Run() })
+			if got := get(t, "http://"+addr+"/health"); got != 200 {
+				t.Fatalf("GET /health = %d before the attack", got)
+			}
+			m := startLine.FindStringSubmatch(dockerOut(t, "logs", name))
+			if m == nil || m[1] != tc.memory {
+				t.Fatalf("no start-up line with a %s MiB limit and a derived cap in the log:\n%s", tc.memory, dockerOut(t, "logs", name))
+			}
+			maxConns, _ := strconv.Atoi(m[2])
+			peak := peakFile(t, name)
+
+			slow := max(4*maxConns, 64)
+			t.Logf("%s: derived max-conns %d; attacking with %d slow connections and 16 load clients for %v", img.name, maxConns, slow, attack)
+			res := attackFor(addr, slow, 16, attack)
+			t.Logf("%s: slow connections opened %d, refused with 503 %d; load: %d answered 200, %d refused with 503, %d failed; median 503 after %v",
+				img.name, res.slowOpened.Load(), res.slow503.Load(), res.load200.Load(), res.load503.Load(), res.loadFailed.Load(), res.median503())
+
+			var ci struct {
+				State struct{ Running, OOMKilled bool }
+			}
+			inspect(t, name, &ci)
+			if !ci.State.Running || ci.State.OOMKilled {
+				t.Fatalf("after the attack: running %v, OOM-killed %v", ci.State.Running, ci.State.OOMKilled)
+			}
+			if peak != "" {
+				b, _ := os.ReadFile(peak)
+				p, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+				t.Logf("%s: the container's peak charge was %.2f MiB of %s MiB", img.name, float64(p)/(1<<20), tc.memory)
+			}
+			closed := res.closedAt
+			for {
+				status, err := getOnce(addr)
+				took := time.Since(closed)
+				if took > 2*time.Second {
+					t.Fatalf("/health not 200 within 2 s of the attack's connections closing (%v: %d, %v)", took, status, err)
+				}
+				if err == nil && status == 200 {
+					t.Logf("%s: /health 200 again %v after the attack's connections closed", img.name, took.Round(time.Millisecond))
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
+	}
+}
+
+// peakFile returns the container cgroup's peak charge file, resetting it first where the
+// kernel allows it (cgroup v1), or "" when there is none.
+func peakFile(t *testing.T, name string) string {
+	t.Helper()
+	cg, err := memlimit.Find("/", dockerOut(t, "inspect", "-f", "{{.State.Pid}}", name))
+	if err != nil {
+		t.Logf("no cgroup for %s: %v", name, err)
+		return ""
+	}
+	for _, f := range []string{"memory.max_usage_in_bytes", "memory.peak"} {
+		p := "/" + strings.TrimPrefix(cg.Dir(), "/") + "/" + f
+		if _, err := os.Stat(p); err == nil {
+			_ = os.WriteFile(p, []byte("0"), 0)
+			return p
+		}
+	}
+	return ""
+}
+
+type attackResult struct {
+	slowOpened, slow503          atomic.Int64
+	load200, load503, loadFailed atomic.Int64
+	mu                           sync.Mutex
+	took503                      []time.Duration
+	closedAt                     time.Time
+}
+
+func (r *attackResult) median503() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.took503) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), r.took503...)
+	for i := range s { // insertion sort: a few thousand at most
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return s[len(s)/2]
+}
+
+// attackFor runs slow partial-header connections and keep-alive load clients against
+// addr until d has passed, then closes every connection and records when.
+func attackFor(addr string, slow, load int, d time.Duration) *attackResult {
+	r := &attackResult{}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	open := map[net.Conn]bool{}
+	stopped := false
+	// track records an open connection; once the attack has stopped it closes it instead,
+	// so no connection outlives the moment the attack ends.
+	track := func(c net.Conn, add bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case add && stopped:
+			_ = c.Close()
+		case add:
+			open[c] = true
+		default:
+			delete(open, c)
+		}
+	}
+	// Half send most of a header; half (the costliest connection the model knows) most of a
+	// header and then most of a body.
+	partial := []string{
+		"GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("a", 4096-200),
+		"POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\nX-Pad: " + strings.Repeat("a", 4096-300) + "\r\n\r\n" + strings.Repeat("b", 4000),
+	}
+	for i := range slow {
+		partial := partial[i%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+				if err != nil {
+					time.Sleep(50 * time.Millisecond)
+					continue
+				}
+				track(c, true)
+				r.slowOpened.Add(1)
+				sent := time.Now()
+				_, _ = io.WriteString(c, partial)
+				// Held until the server times it out, refuses it, or the attack ends.
+				line, _ := bufio.NewReader(c).ReadString('\n')
+				if strings.HasPrefix(line, "HTTP/1.1 503 ") {
+					r.slow503.Add(1)
+					r.mu.Lock()
+					r.took503 = append(r.took503, time.Since(sent))
+					r.mu.Unlock()
+					time.Sleep(200 * time.Millisecond) // refused: try again a little later
+				}
+				track(c, false)
+				_ = c.Close()
+			}
+		}()
+	}
+	for range load {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+				if err != nil {
+					r.loadFailed.Add(1)
+					time.Sleep(50 * time.Millisecond)
+					continue
+				}
+				track(c, true)
+				br := bufio.NewReader(c)
+				for range 1000 {
+					_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+					if _, err := io.WriteString(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+						r.loadFailed.Add(1)
+						break
+					}
+					status, err := readStatus(br)
+					if status == 200 {
+						r.load200.Add(1)
+					} else if status == 503 {
+						r.load503.Add(1)
+						break
+					}
+					if err != nil {
+						r.loadFailed.Add(1)
+						break
+					}
+				}
+				track(c, false)
+				_ = c.Close()
+			}
+		}()
+	}
+	time.Sleep(d)
+	close(stop)
+	mu.Lock()
+	stopped = true
+	for c := range open {
+		_ = c.Close() // unblocks the goroutines reading from it
+	}
+	r.closedAt = time.Now()
+	mu.Unlock()
+	wg.Wait()
+	return r
+}
+
+// readStatus reads one response and returns its status; bodies are skipped.
+func readStatus(br *bufio.Reader) (int, error) {
+	line, err := br.ReadString('\n')
+	if err != nil || len(line) < 12 {
+		return 0, fmt.Errorf("status line %q: %w", line, err)
+	}
+	status, _ := strconv.Atoi(line[9:12])
+	length := 0
+	for {
+		h, err := br.ReadString('\n')
+		if err != nil {
+			return status, err
+		}
+		if h == "\r\n" {
+			break
+		}
+		if v, ok := strings.CutPrefix(h, "Content-Length: "); ok {
+			length, _ = strconv.Atoi(strings.TrimSpace(v))
+		}
+	}
+	_, err = br.Discard(length)
+	return status, err
+}
+
+// getOnce sends one GET /health and returns the status.
+func getOnce(addr string) (int, error) {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := io.WriteString(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		return 0, err
+	}
+	return readStatus(bufio.NewReader(c))
+}
