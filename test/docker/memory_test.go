@@ -39,7 +39,6 @@ var startLine = regexp.MustCompile(`serving on \S+ \(version \S+, commit \S+; me
 // image's own 30 s interval (no probe during the attack), and the UPX image again at
 // 24 MiB with a probe every second.
 func TestMemoryUnderAttack(t *testing.T) {
-	v := version(t)
 	for _, tc := range []struct {
 		img            image
 		memory, health string
@@ -55,10 +54,9 @@ func TestMemoryUnderAttack(t *testing.T) {
 			addr := fmt.Sprintf("127.0.0.1:%d", port)
 			name := fmt.Sprintf("getsmall-memtest-%d", port)
 			flags := "-d --name " + name + " --health-interval " + tc.health
-			if tc.memory != "16" {
-				flags += " --memory " + tc.memory + "m" // after docker-run's own --memory 16m: the last wins
-			}
-			runMake(t, "docker-run", "RUN_TAG="+v+img.suffix, "DOCKER_RUN_PUBLISH=--network host -e ADDR="+addr, "DOCKER_RUN_FLAGS="+flags)
+			tag := strings.TrimPrefix(makeVar(t, img.tagVar), makeVar(t, "IMAGE")+":")
+			runMake(t, "docker-run", "RUN_TAG="+tag, "DOCKER_RUN_MEMORY="+tc.memory+"m",
+				"DOCKER_RUN_PUBLISH=--network host -e ADDR="+addr, "DOCKER_RUN_FLAGS="+flags)
 			t.Cleanup(func() { _ = exec.Command(docker(), "rm", "-f", name).Run() })
 			if got := get(t, "http://"+addr+"/health"); got != 200 {
 				t.Fatalf("GET /health = %d before the attack", got)
