@@ -177,10 +177,10 @@ type containerInfo struct {
 }
 
 type imageInfo struct {
-	ID                          string `json:"Id"`
-	Size                        int64
-	Os, Architecture, Variant   string
-	Config                      struct {
+	ID                        string `json:"Id"`
+	Size                      int64
+	Os, Architecture, Variant string
+	Config                    struct {
 		User        string
 		Labels      map[string]string
 		Healthcheck struct {
