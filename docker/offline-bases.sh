@@ -84,6 +84,10 @@ build_static() {
     apt-get download -qq base-files netbase tzdata ca-certificates >/dev/null
     mkdir /rootfs
     for deb in ./*.deb; do dpkg-deb -x "$deb" /rootfs; done
+    # What distroless records for its packages: /var/lib/dpkg/status.d/<package> holds the
+    # control fields, so SBOM tools (make sbom) name each Debian package and its version.
+    mkdir -p /rootfs/var/lib/dpkg/status.d
+    for deb in ./*.deb; do dpkg-deb -f "$deb" >"/rootfs/var/lib/dpkg/status.d/$(dpkg-deb -f "$deb" Package)"; done
     cat /rootfs/usr/share/ca-certificates/mozilla/*.crt >/rootfs/etc/ssl/certs/ca-certificates.crt
     # Nothing executable, no docs but the licences: like distroless.
     rm -rf /rootfs/usr/sbin /rootfs/usr/bin /rootfs/etc/update-motd.d /rootfs/usr/share/man /rootfs/usr/share/lintian
@@ -106,7 +110,7 @@ build_static() {
     --change 'WORKDIR /home/nonroot' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' \
-    --change "LABEL getsmall.go-version=$go_version getsmall.stand-in=static" \
+    --change "LABEL getsmall.go-version=$go_version getsmall.stand-in=static getsmall.dpkg-status=status.d" \
     "$tarball" "$static_image" >/dev/null
   rm -f "$tarball"
   trap - EXIT
@@ -118,7 +122,9 @@ else
   build_builder
   echo "offline-bases: built $builder_image ($go_version)"
 fi
-if exists "$static_image"; then
+# A static image from before the dpkg metadata was recorded is rebuilt.
+if exists "$static_image" &&
+  [ "$("$docker" image inspect -f '{{index .Config.Labels "getsmall.dpkg-status"}}' "$static_image")" = status.d ]; then
   echo "offline-bases: $static_image is up to date"
 else
   build_static
