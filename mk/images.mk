@@ -68,18 +68,20 @@ docker-run: ## Run the image (RUN_TAG) read-only, no capabilities, on 127.0.0.1:
 	  --memory 16m --pids-limit 64 $(DOCKER_RUN_PUBLISH) $(DOCKER_RUN_FLAGS) $(IMAGE):$(RUN_TAG)
 
 .PHONY: docker-push
-docker-push: ## Push the images the build targets made to REGISTRY
+docker-push: ## Push the images the build targets made to REGISTRY; with COSIGN_KEY or KEYLESS=1, attach signed SBOMs
 	@$(call need-docker)
 	@[ -n "$(REGISTRY)" ] || { echo "make $@: set REGISTRY, e.g. make docker-push REGISTRY=registry.example.com/team" >&2; exit 1; }
-	@pushed=0; for tag in $(TAG_PLAIN) $(TAG_UPX) $(TAG_ALPINE); do \
+	@pushed=0; mkdir -p $(BIN_DIR); : >$(PUSHED_LIST); for tag in $(TAG_PLAIN) $(TAG_UPX) $(TAG_ALPINE); do \
 	  $(DOCKER) image inspect $$tag >/dev/null 2>&1 || { echo "skip $$tag: not built"; continue; }; \
 	  $(DOCKER) tag $$tag $(REGISTRY)/$$tag; \
 	  $(DOCKER) push -q $(REGISTRY)/$$tag >/dev/null; \
 	  digest=$$($(DOCKER) image inspect -f '{{range .RepoDigests}}{{println .}}{{end}}' $(REGISTRY)/$$tag | grep -F "$(REGISTRY)/$(IMAGE)@"); \
 	  echo "pushed $$digest"; \
+	  echo "$$tag $$digest" >>$(PUSHED_LIST); \
 	  pushed=$$((pushed + 1)); \
 	done; \
 	[ $$pushed -gt 0 ] || { echo "make $@: no $(IMAGE):$(VERSION)* image to push: run make docker-build first" >&2; exit 1; }
+	@$(MAKE) --no-print-directory docker-push-attest
 
 .PHONY: ls
 ls: ## List the images with their size and compressed (download) size

@@ -63,9 +63,10 @@ else
 COSIGN_SIGN   = --key '$(COSIGN_KEY)' --use-signing-config=false --tlog-upload=false --yes
 COSIGN_VERIFY = --key '$(COSIGN_PUB)' --insecure-ignore-tlog=true
 endif
-# cosign_run: run cosign, quiet when it works, with its whole output when it does not.
+# cosign_run ARGS,WHAT: run cosign, quiet when it works; when it does not, its whole output
+# and one line naming WHAT failed.
 define cosign_run
-out=$$($(COSIGN) $(1) 2>&1) || { echo "$$out" >&2; echo "make $@: cosign $(firstword $(1)) failed" >&2; exit 1; }
+out=$$($(COSIGN) $(1) 2>&1) || { echo "$$out" >&2; echo "make $@: $(2)" >&2; exit 1; }
 endef
 export COSIGN_PASSWORD
 
@@ -163,7 +164,7 @@ KEY_PREFIX ?= cosign
 .PHONY: keys
 keys: trust-tools ## Make a cosign key pair cosign.key / cosign.pub (KEY_PREFIX; COSIGN_PASSWORD encrypts the key)
 	@[ ! -e $(KEY_PREFIX).key ] || { echo "make $@: $(KEY_PREFIX).key exists: move it away first" >&2; exit 1; }
-	@$(call cosign_run,generate-key-pair --output-key-prefix $(KEY_PREFIX))
+	@$(call cosign_run,generate-key-pair --output-key-prefix $(KEY_PREFIX),cannot write $(KEY_PREFIX).key)
 	@echo "keys: wrote $(KEY_PREFIX).key and $(KEY_PREFIX).pub: sign with COSIGN_KEY=$(KEY_PREFIX).key, publish the .pub, never commit the .key"
 
 .PHONY: attest
@@ -179,7 +180,7 @@ attest: trust-tools ## Attach a signed SBOM to each platform of each image in bi
 	    $(IMAGE_SBOM) $$unpack "registry:$$pref" "$$sbom" "$${ref%@*}" "$${tag#*:}" || exit 1; \
 	    $(SBOM_CHECK) $$debian "$(CURDIR)/$$sbom" >/dev/null || { $(SBOM_CHECK) $$debian "$(CURDIR)/$$sbom"; exit 1; }; \
 	    for target in "$$pref" $$([ "$$pref" = "$$ref" ] || echo "$$ref"); do \
-	      $(call cosign_run,attest $(COSIGN_SIGN) --type cyclonedx --predicate "$$sbom" "$$target"); \
+	      $(call cosign_run,attest $(COSIGN_SIGN) --type cyclonedx --predicate "$$sbom" "$$target",cannot attach $$sbom to $$target); \
 	    done; \
 	    echo "attested $$pref ($$platform): $$sbom"; \
 	  done <<<"$$lines"; \
@@ -199,12 +200,13 @@ sign: trust-tools ## Sign the pushed images by digest (bin/pushed.txt) and the r
 	@$(call need-signer)
 	@signed=0; \
 	if [ -s $(PUSHED_LIST) ]; then while read -r tag ref; do \
-	  $(call cosign_run,sign $(COSIGN_SIGN) --recursive "$$ref"); \
+	  $(call cosign_run,sign $(COSIGN_SIGN) --recursive "$$ref",cannot sign $$ref); \
 	  echo "signed $$ref ($$tag)"; signed=$$((signed + 1)); \
 	done <$(PUSHED_LIST); fi; \
 	for f in $(DIST_DIR)/*.tar.gz $(DIST_DIR)/SHA256SUMS; do \
 	  [ -f "$$f" ] || continue; \
-	  $(call cosign_run,sign-blob $(COSIGN_SIGN) --bundle "$$f.sigstore.json" "$$f"); \
+	  $(call cosign_run,sign-blob $(COSIGN_SIGN) --bundle "$$f.sigstore.json" "$$f",cannot sign $$f); \
+	  chmod 0644 "$$f.sigstore.json"; \
 	  echo "signed $$f"; signed=$$((signed + 1)); \
 	done; \
 	[ $$signed -gt 0 ] || { echo "make $@: nothing to sign: run make docker-push REGISTRY=... or make dist first" >&2; exit 1; }
@@ -217,13 +219,13 @@ verify: trust-tools ## Verify the images' signatures and SBOM attestations (VERI
 	@$(call need-verifier)
 	@checked=0; \
 	for ref in $(VERIFY_IMAGES); do \
-	  $(call cosign_run,verify $(COSIGN_VERIFY) "$$ref"); \
-	  $(call cosign_run,verify-attestation $(COSIGN_VERIFY) --type cyclonedx "$$ref"); \
+	  $(call cosign_run,verify $(COSIGN_VERIFY) "$$ref",$$ref: signature NOT verified); \
+	  $(call cosign_run,verify-attestation $(COSIGN_VERIFY) --type cyclonedx "$$ref",$$ref: SBOM attestation NOT verified); \
 	  echo "verified $$ref: signature and SBOM attestation"; checked=$$((checked + 1)); \
 	done; \
 	for f in $(DIST_DIR)/*.tar.gz $(DIST_DIR)/SHA256SUMS; do \
 	  [ -f "$$f" ] || continue; \
-	  $(call cosign_run,verify-blob $(COSIGN_VERIFY) --bundle "$$f.sigstore.json" "$$f"); \
+	  $(call cosign_run,verify-blob $(COSIGN_VERIFY) --bundle "$$f.sigstore.json" "$$f",$$f: signature NOT verified); \
 	  checked=$$((checked + 1)); \
 	done; \
 	if [ -f $(DIST_DIR)/SHA256SUMS ]; then (cd $(DIST_DIR) && sha256sum --quiet -c SHA256SUMS) && echo "verified $(DIST_DIR)/: signatures and SHA256SUMS"; fi; \
