@@ -2,6 +2,7 @@ package dockerfile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -55,7 +56,7 @@ func projectLint(src []byte) ([]Finding, error) {
 		return nil, err
 	}
 	if len(stages) == 0 {
-		return nil, fmt.Errorf("no FROM: not a Dockerfile")
+		return nil, errors.New("no FROM: not a Dockerfile")
 	}
 	lex := shell.NewLex(res.EscapeToken)
 	metas, err := metaArgs(lex, metaCmds)

@@ -175,7 +175,7 @@ func Check(d *Document, w Want) error {
 	for _, name := range w.Debian {
 		got := find("deb", name)
 		if len(got) == 0 || got[0] == "" {
-			errs = append(errs, fmt.Errorf("Debian package %s is missing", name))
+			errs = append(errs, fmt.Errorf("the Debian package %s is missing", name))
 		}
 	}
 	return errors.Join(errs...)
