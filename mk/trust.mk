@@ -39,9 +39,8 @@ CRANE         := $(TRUST_BIN)/crane
 # This project's own helpers: small, rebuilt from source when they change.
 SBOMCHECK      = go -C tools/trust run ./cmd/sbomcheck
 IMAGE_PLATFORMS = go -C tools/trust run ./cmd/platforms
-# Offline: no update checks, no telemetry.
+# Offline: syft checks for a newer version of itself unless told not to.
 export SYFT_CHECK_FOR_APP_UPDATE := false
-export GOTELEMETRY := off
 
 VULNDB_VERSION := $(shell awk '$$1 == "golang.org/x/vulndb" {print $$2}' tools/vulndb/go.mod 2>/dev/null)
 VULNDB_DIR     := $(TRUST_CACHE)/vulndb/$(VULNDB_VERSION)
@@ -149,7 +148,7 @@ sbom: sbom-binaries ## Write and check the SBOMs of the binaries and of the imag
 	@found=0; for tag in $(TAG_PLAIN) $(TAG_UPX) $(TAG_ALPINE); do \
 	  $(DOCKER) image inspect "$$tag" >/dev/null 2>&1 || { echo "sbom: skip $$tag: not built"; continue; }; \
 	  out=$(BIN_DIR)/image-$${tag//[:\/]/_}.cdx.json; unpack=; debian=; \
-	  case $$tag in *-upx) unpack=-unpack;; $(TAG_PLAIN)) debian="-debian $(SBOM_DEBIAN)";; esac; \
+	  case $$tag in *-upx) unpack=-unpack;; $(TAG_PLAIN)) debian="$(if $(SBOM_DEBIAN),-debian $(SBOM_DEBIAN))";; esac; \
 	  $(IMAGE_SBOM) $$unpack "docker:$$tag" "$$out" $(IMAGE) "$${tag#*:}" || { echo "make $@: no SBOM for $$tag" >&2; exit 1; }; \
 	  $(SBOM_CHECK) $$debian "$(CURDIR)/$$out" || exit 1; \
 	  found=$$((found + 1)); \
@@ -173,7 +172,7 @@ attest: trust-tools ## Attach a signed SBOM to each platform of each image in bi
 	@[ -s $(PUSHED_LIST) ] || { echo "make $@: $(PUSHED_LIST) is empty: run make docker-push REGISTRY=... first" >&2; exit 1; }
 	@while read -r tag ref; do \
 	  unpack=; debian=; \
-	  case $$tag in *-upx) unpack=-unpack;; $(TAG_PLAIN)) debian="-debian $(SBOM_DEBIAN)";; esac; \
+	  case $$tag in *-upx) unpack=-unpack;; $(TAG_PLAIN)) debian="$(if $(SBOM_DEBIAN),-debian $(SBOM_DEBIAN))";; esac; \
 	  lines=$$($(IMAGE_PLATFORMS) "$$ref") || exit 1; \
 	  while read -r platform pref; do \
 	    sbom=$(BIN_DIR)/image-$${tag//[:\/]/_}-$${platform//\//-}.cdx.json; \
