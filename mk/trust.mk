@@ -105,7 +105,7 @@ vuln-db: ## Build the Go vulnerability database from the golang.org/x/vulndb ver
 	go -C tools/vulndb tool indexdb -vulns "$$src/data/osv" -out $(VULNDB_DIR).tmp || \
 	  { rm -rf $(VULNDB_DIR).tmp; echo "make $@: cannot build the database from golang.org/x/vulndb $(VULNDB_VERSION)" >&2; exit 1; }; \
 	mv $(VULNDB_DIR).tmp $(VULNDB_DIR); \
-	echo "vuln-db: $$(ls $(VULNDB_DIR)/ID | wc -l) reports from golang.org/x/vulndb $(VULNDB_VERSION) in $$(( $$(date +%s) - start )) s"
+	echo "vuln-db: $$(ls $(VULNDB_DIR)/ID/*.json | wc -l) reports from golang.org/x/vulndb $(VULNDB_VERSION) in $$(( $$(date +%s) - start )) s"
 
 .PHONY: vuln
 vuln: trust-tools build $(if $(VULN_DB),,vuln-db) ## Fail on a reachable known vulnerability: govulncheck on the source and the binaries (offline DB)
