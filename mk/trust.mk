@@ -82,7 +82,7 @@ endef
 # trust-tools builds cosign, crane, govulncheck and syft at the versions tools/trust and
 # tools/sbom pin, one after the other (each alone fills both cores).
 .PHONY: trust-tools
-trust-tools: $(TRUST_BIN)/.built
+trust-tools: $(TRUST_BIN)/.built ## Build cosign, crane, govulncheck and syft as tools/trust and tools/sbom pin them, once, into ~/.cache/getsmall
 $(TRUST_BIN)/.built:
 	@echo "trust-tools: building cosign, crane, govulncheck and syft into $(TRUST_BIN) (the first time takes many minutes)"
 	@mkdir -p $(TRUST_BIN)
@@ -237,9 +237,13 @@ verify: trust-tools ## Verify the images' signatures and SBOM attestations (VERI
 # Archives are reproducible: sorted, owned by 0:0, dated BUILD_DATE, gzip without a name.
 DIST_UPX ?= 1
 
-.PHONY: dist
-dist: build-all $(if $(filter 1,$(DIST_UPX)),build-upx-all) sbom-binaries ## Release files in dist/: archives per platform (plain and UPX), SBOMs, SHA256SUMS, signatures
+# Before minutes of building, not after.
+.PHONY: dist-signer
+dist-signer:
 	@$(call need-signer)
+
+.PHONY: dist
+dist: dist-signer build-all $(if $(filter 1,$(DIST_UPX)),build-upx-all) sbom-binaries ## Release files in dist/: archives per platform (plain and UPX), SBOMs, SHA256SUMS, signatures
 	@rm -rf $(DIST_DIR) && mkdir -p $(DIST_DIR); \
 	work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
 	for bin in $(BIN_DIR)/getsmall-linux-* $(if $(filter 1,$(DIST_UPX)),$(BIN_DIR)/getsmall-upx-linux-*); do \
