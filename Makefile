@@ -101,6 +101,7 @@ include mk/platforms.mk
 include mk/images.mk
 include mk/loadtest.mk
 include mk/soak.mk
+include mk/trust.mk
 
 .PHONY: help
 help: ## Show this help message

@@ -89,6 +89,10 @@ static_rootfs() {
     apt-get download -qq base-files netbase tzdata ca-certificates >/dev/null
     mkdir /rootfs
     for deb in ./*.deb; do dpkg-deb -x "$deb" /rootfs; done
+    # What distroless records for its packages: /var/lib/dpkg/status.d/<package> holds the
+    # control fields, so SBOM tools (make sbom) name each Debian package and its version.
+    mkdir -p /rootfs/var/lib/dpkg/status.d
+    for deb in ./*.deb; do dpkg-deb -f "$deb" >"/rootfs/var/lib/dpkg/status.d/$(dpkg-deb -f "$deb" Package)"; done
     cat /rootfs/usr/share/ca-certificates/mozilla/*.crt >/rootfs/etc/ssl/certs/ca-certificates.crt
     # Nothing executable, no docs but the licences: like distroless.
     rm -rf /rootfs/usr/sbin /rootfs/usr/bin /rootfs/etc/update-motd.d /rootfs/usr/share/man /rootfs/usr/share/lintian
@@ -131,13 +135,13 @@ ADD rootfs.tar /
 USER 65532:65532
 WORKDIR /home/nonroot
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
-LABEL getsmall.go-version=$go_version getsmall.stand-in=static
+LABEL getsmall.go-version=$go_version getsmall.stand-in=static getsmall.dpkg-status=status.d
 DOCKERFILE
   # The host's platform first, under the plain tag (no suffix), then every platform.
   for pair in "$host_platform=" $platforms; do
     suffix=${pair#*=}
     tag=$static_image${suffix:+-$suffix}
-    if exists "$tag"; then
+    if static_current "$tag"; then
       echo "offline-bases: $tag is up to date"
     else
       static_image_for "${pair%%=*}" "$tag" "$context"
@@ -148,11 +152,17 @@ DOCKERFILE
   trap - EXIT
 }
 
-# static_missing: true when the host's or any platform's static image is missing.
+# static_current TAG: TAG exists for this Go version and records its Debian packages
+# (/var/lib/dpkg/status.d, which SBOM tools read); a static image from before is rebuilt.
+static_current() {
+  exists "$1" && [ "$("$docker" image inspect -f '{{index .Config.Labels "getsmall.dpkg-status"}}' "$1")" = status.d ]
+}
+
+# static_missing: true when the host's or any platform's static image is missing or stale.
 static_missing() {
   local pair
-  exists "$static_image" || return 0
-  for pair in $platforms; do exists "$static_image-${pair#*=}" || return 0; done
+  static_current "$static_image" || return 0
+  for pair in $platforms; do static_current "$static_image-${pair#*=}" || return 0; done
   return 1
 }
 

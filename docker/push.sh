@@ -8,7 +8,9 @@
 #
 # Usage: push.sh REGISTRY TAG...   (make docker-push)
 # Env:   PLATFORMS ("linux/amd64=linux-amd64 linux/arm/v7=linux-armv7 ..."), DOCKER
-#        (docker), CRANE (the crane command line, e.g. "go tool -modfile=tools/go.mod crane")
+#        (docker), CRANE (the crane command line, e.g. "go tool -modfile=tools/go.mod crane"),
+#        PUSHED_LIST (a file that gets one "TAG REGISTRY/NAME@sha256:..." line per index, for
+#        make attest, sign and verify)
 # Prints one "pushed REGISTRY/NAME@sha256:..." line per index; a variant that was not built
 # for any platform is skipped, one built for only some platforms is an error.
 set -euo pipefail
@@ -21,6 +23,8 @@ shift
 docker=${DOCKER:-docker}
 read -r -a crane <<<"${CRANE:?set CRANE to the crane command}"
 platforms=${PLATFORMS:?set PLATFORMS}
+pushed_list=${PUSHED_LIST:-/dev/null}
+: >"$pushed_list"
 
 pushed=0
 for tag in "$@"; do
@@ -51,6 +55,7 @@ for tag in "$@"; do
   "${crane[@]}" index append "${manifests[@]}" -t "$registry/$tag" >/dev/null
   digest=$("${crane[@]}" digest "$registry/$tag")
   echo "pushed $registry/${tag%%:*}@$digest"
+  echo "$tag $registry/${tag%%:*}@$digest" >>"$pushed_list"
   pushed=$((pushed + 1))
 done
 [ "$pushed" -gt 0 ] || die "no ${1%%:*} image to push: run make docker-build first"

@@ -45,7 +45,8 @@ endif
 HOST_PLATFORM  := linux/$(HOST_GOARCH)$(if $(filter arm,$(HOST_GOARCH)),/v$(shell go env GOARM 2>/dev/null | cut -d, -f1))
 # Every platform with its tag suffix, for the scripts: linux/arm/v7=linux-armv7 ...
 PLATFORM_PAIRS  = $(foreach p,$(PLATFORMS),$(p)=$(call platform-name,$(p)))
-CRANE          := go tool -modfile=tools/go.mod crane
+# crane writes the indexes: light, pinned in tools/go.mod beside the test registry.
+INDEX_CRANE    := go tool -modfile=tools/go.mod crane
 
 # runtime-arg BASE PLATFORM: --build-arg RUNTIME_IMAGE for a final stage on BASE. The
 # stand-in static base exists once per platform (its config must name the target's
@@ -101,11 +102,13 @@ docker-run: ## Run the image (RUN_TAG) read-only, no capabilities, on 127.0.0.1:
 	  --memory $(DOCKER_RUN_MEMORY) --pids-limit 64 $(DOCKER_RUN_PUBLISH) $(DOCKER_RUN_FLAGS) $(IMAGE):$(RUN_TAG)
 
 .PHONY: docker-push
-docker-push: ## Push each variant to REGISTRY as one multi-platform image index per tag
+docker-push: ## Push each variant to REGISTRY as one multi-platform image index; with COSIGN_KEY or KEYLESS=1, attach signed SBOMs
 	@$(call need-docker)
 	@[ -n "$(REGISTRY)" ] || { echo "make $@: set REGISTRY, e.g. make docker-push REGISTRY=registry.example.com/team" >&2; exit 1; }
-	@DOCKER=$(DOCKER) PLATFORMS="$(PLATFORM_PAIRS)" CRANE="$(CRANE)" \
+	@mkdir -p $(BIN_DIR)
+	@DOCKER=$(DOCKER) PLATFORMS="$(PLATFORM_PAIRS)" CRANE="$(INDEX_CRANE)" PUSHED_LIST=$(PUSHED_LIST) \
 	  bash docker/push.sh $(REGISTRY) $(TAG_PLAIN) $(TAG_UPX) $(TAG_ALPINE)
+	@$(MAKE) --no-print-directory docker-push-attest
 
 # docker buildx builds every platform in one go and pushes one index itself. These machines
 # have no buildx (docker-build + docker-push are what test-docker runs here); the GitHub
