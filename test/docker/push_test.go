@@ -240,11 +240,17 @@ func forgetRegistry(t *testing.T, registry string) {
 }
 
 // startRegistry runs go-containerregistry's in-memory registry (pinned in tools/go.mod) on
-// loopback and returns its host:port.
+// loopback and returns its host:port. It runs the tool's binary itself, not `go tool`,
+// which would leave the registry running when the test kills it.
 func startRegistry(t *testing.T) string {
 	t.Helper()
-	cmd := exec.Command("go", "tool", "-modfile=tools/go.mod", "registry", "-port", "0")
-	cmd.Dir = repoRoot
+	build := exec.Command("go", "tool", "-n", "-modfile=tools/go.mod", "registry")
+	build.Dir = repoRoot
+	bin, err := build.Output() // builds it the first time
+	if err != nil {
+		t.Fatalf("go tool -n registry: %v", err)
+	}
+	cmd := exec.Command(strings.TrimSpace(string(bin)), "-port", "0")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

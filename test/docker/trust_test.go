@@ -22,19 +22,19 @@ var attestedLine = regexp.MustCompile(`(?m)^attested (\S+@sha256:[0-9a-f]{64}) \
 // each, signs them by digest, pulls them back from the registry and verifies signature and
 // SBOM, then moves the tag to a tampered image and checks that verification fails.
 func TestTrust(t *testing.T) {
-	v := version(t)
+	plain := makeVar(t, "TAG_PLAIN")
 	keys := t.TempDir()
 	runMake(t, "keys", "KEY_PREFIX="+filepath.Join(keys, "ci"))
 	key, pub := filepath.Join(keys, "ci.key"), filepath.Join(keys, "ci.pub")
 	for _, img := range images { // TestImages built them; a cached build takes seconds
-		if exec.Command(docker(), "image", "inspect", "getsmall:"+v+img.suffix).Run() != nil {
+		if exec.Command(docker(), "image", "inspect", makeVar(t, img.tagVar)).Run() != nil {
 			runMake(t, img.target)
 		}
 	}
 	registry := startRegistry(t)
 
 	out := runMake(t, "docker-push", "REGISTRY="+registry, "COSIGN_KEY="+key)
-	t.Cleanup(func() { forgetRegistry(t, registry, v) })
+	t.Cleanup(func() { forgetRegistry(t, registry) })
 	if n := len(pushedLine.FindAllString(out, -1)); n != len(images) {
 		t.Fatalf("docker-push pushed %d images, want %d:\n%s", n, len(images), out)
 	}
@@ -46,7 +46,7 @@ func TestTrust(t *testing.T) {
 
 	pushed := pushedRefs(t) // local tag -> registry/getsmall@sha256:...
 	for _, img := range images {
-		tag := "getsmall:" + v + img.suffix
+		tag := makeVar(t, img.tagVar)
 		ref := pushed[tag]
 		t.Run(img.name, func(t *testing.T) {
 			if ref == "" {
@@ -68,7 +68,7 @@ func TestTrust(t *testing.T) {
 	t.Run("wrong key", func(t *testing.T) {
 		other := filepath.Join(keys, "other")
 		runMake(t, "keys", "KEY_PREFIX="+other)
-		ref := pushed["getsmall:"+v]
+		ref := pushed[plain]
 		if out, err := makeCmd("verify", "VERIFY_IMAGES="+ref, "COSIGN_PUB="+other+".pub"); err == nil {
 			t.Errorf("%s verified with a key that never signed it:\n%s", ref, out)
 		}
@@ -76,16 +76,16 @@ func TestTrust(t *testing.T) {
 
 	t.Run("tampered tag", func(t *testing.T) {
 		// Same tag, different digest: the distroless image with one more label, pushed over it.
-		tag := registry + "/getsmall:" + v
+		tag := registry + "/" + plain
 		build := exec.Command(docker(), "build", "-q", "--network", "host", "-t", tag, "-")
-		build.Stdin = strings.NewReader("FROM getsmall:" + v + "\nLABEL tampered=yes\n")
+		build.Stdin = strings.NewReader("FROM " + plain + "\nLABEL tampered=yes\n")
 		if out, err := build.CombinedOutput(); err != nil {
 			t.Fatalf("build the tampered image: %v\n%s", err, out)
 		}
 		t.Cleanup(func() { _ = exec.Command(docker(), "rmi", tag).Run() })
 		dockerOut(t, "push", "-q", tag)
 		tampered := dockerOut(t, "image", "inspect", "-f", "{{range .RepoDigests}}{{println .}}{{end}}", tag)
-		if strings.Contains(tampered, pushed["getsmall:"+v]) {
+		if strings.Contains(tampered, pushed[plain]) {
 			t.Fatalf("the tampered image has the signed digest: %s", tampered)
 		}
 		out, err := makeCmd("verify", "VERIFY_IMAGES="+tag, "COSIGN_PUB="+pub)
@@ -97,7 +97,7 @@ func TestTrust(t *testing.T) {
 		}
 		t.Logf("tampered %s: make verify failed as it must:\n%s", tag, lastLines(out, 3))
 		// The signed digest still verifies: the signature follows the digest, not the tag.
-		runMake(t, "verify", "VERIFY_IMAGES="+pushed["getsmall:"+v], "COSIGN_PUB="+pub)
+		runMake(t, "verify", "VERIFY_IMAGES="+pushed[plain], "COSIGN_PUB="+pub)
 	})
 }
 
