@@ -54,6 +54,7 @@ endef
 include mk/build.mk
 include mk/images.mk
 include mk/loadtest.mk
+include mk/k8s.mk
 
 .PHONY: help
 help: ## Show this help message
