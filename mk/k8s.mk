@@ -54,5 +54,5 @@ test-k8s: $(if $(filter 1,$(OFFLINE)),offline-bases) k8s-up ## Build and push th
 	@$(call need-docker)
 	$(MAKE) --no-print-directory docker-build docker-build-upx
 	cd deploy && KUBECONFIG=$(K8S_STATE)/kubeconfig/admin.kubeconfig K8S_KUBECTL=$(K8S_BIN)/kubectl \
-	  K8S_REGISTRY=127.0.0.1:$(K8S_REGISTRY_PORT) K8S_SHUTDOWN_DELAY=$(K8S_SHUTDOWN_DELAY) \
+	  K8S_REGISTRY=127.0.0.1:$(K8S_REGISTRY_PORT) K8S_SHUTDOWN_DELAY=$(K8S_SHUTDOWN_DELAY) VERSION=$(VERSION) \
 	  go test -tags k8s -count=1 -v -timeout 30m ./e2e/

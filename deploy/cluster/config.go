@@ -182,9 +182,9 @@ var cniTemplate = template.Must(template.New("cni").Parse(`{
 `))
 
 // The kubelet: cgroupfs driver under its own cgroup root (PID 1 is not systemd here, and
-// the host is on cgroup v1), pod logs and volume plugins in the state directory, and image
-// garbage collection only when the disk is nearly full, so that the imported pause image
-// stays.
+// the host is on cgroup v1), pod logs and volume plugins in the state directory, no image
+// garbage collection (containerd 1.6 cannot pin the imported pause image, and a full disk
+// on a shared machine would remove it) and evictions only when the disk is all but full.
 var kubeletTemplate = template.Must(template.New("kubelet").Parse(`apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 address: {{.NodeIP}}
@@ -210,12 +210,12 @@ failSwapOn: false
 failCgroupV1: false
 podLogsDir: {{.Dir}}/pod-logs
 volumePluginDir: {{.Dir}}/kubelet-plugins
-imageGCHighThresholdPercent: 99
-imageGCLowThresholdPercent: 98
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
 evictionHard:
   memory.available: 100Mi
-  nodefs.available: 1%
-  imagefs.available: 1%
+  nodefs.available: 100Mi
+  imagefs.available: 100Mi
 clusterDomain: cluster.local
 resolvConf: /etc/resolv.conf
 serializeImagePulls: false

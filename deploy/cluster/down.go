@@ -50,8 +50,12 @@ func (c *Cluster) Down(w io.Writer) error {
 	_, apiUp := c.running(byName["kube-apiserver"])
 	_, kubeletUp := c.running(byName["kubelet"])
 	if apiUp && kubeletUp {
-		step("delete workloads (the kubelet tears down their sandboxes)")
-		keep(c.deleteWorkloads())
+		if err := c.kubectlRun("get", "--raw", "/readyz", "--request-timeout=5s"); err != nil {
+			step("API server not ready: containers are removed through containerd instead")
+		} else {
+			step("delete workloads (the kubelet tears down their sandboxes)")
+			keep(c.deleteWorkloads())
+		}
 	}
 	for _, name := range []string{"registry", "kube-proxy", "kubelet"} {
 		step("stop %s", name)
@@ -100,14 +104,13 @@ func (c *Cluster) Down(w io.Writer) error {
 	}
 	step("remove %s", c.Dir)
 	keep(os.RemoveAll(c.Dir))
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
 
 	// Check, do not trust: the host must be as up found it.
-	left := c.leftovers(snap)
-	if len(left) > 0 {
-		return fmt.Errorf("left behind:\n  %s", strings.Join(left, "\n  "))
+	if left := c.leftovers(snap); len(left) > 0 {
+		errs = append(errs, fmt.Errorf("left behind:\n  %s", strings.Join(left, "\n  ")))
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
 	}
 	fmt.Fprintf(w, "cluster down in %.1f s; nothing left behind (processes, mounts, links, cgroups, sysctls, netfilter rules, directories checked)\n", time.Since(start).Seconds())
 	return nil

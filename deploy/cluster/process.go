@@ -62,6 +62,7 @@ func (c *Cluster) components() []component {
 			"--service-account-private-key-file=" + c.pki("sa.key"), "--root-ca-file=" + c.pki("ca.crt"),
 			"--cluster-signing-cert-file=" + c.pki("ca.crt"), "--cluster-signing-key-file=" + c.pki("ca.key"),
 			"--service-cluster-ip-range=" + serviceCIDR, "--allocate-node-cidrs=false",
+			"--flex-volume-plugin-dir=" + c.path("controller-manager-plugins"),
 		}, common...)},
 		{"kube-scheduler", append([]string{
 			k("kube-scheduler"),

@@ -123,7 +123,7 @@ func (c *Cluster) registryReady() error {
 
 // kubectlOut runs kubectl as the admin and returns its trimmed output.
 func (c *Cluster) kubectlOut(args ...string) (string, error) {
-	cmd := exec.Command(c.kubectl(), append([]string{"--kubeconfig", c.kubeconfig("admin")}, args...)...) //nolint:gosec // the cluster's kubectl
+	cmd := exec.Command(c.kubectl(), append([]string{"--kubeconfig", c.kubeconfig("admin"), "--request-timeout=150s"}, args...)...) //nolint:gosec // the cluster's kubectl
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

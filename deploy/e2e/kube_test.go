@@ -76,16 +76,21 @@ metadata:
 	return name
 }
 
-// render builds overlay with the pushed image (by digest) and, when delay is not empty,
-// SHUTDOWN_DELAY set to it: a kustomization of its own on top of the overlay, the way a
-// user's deployment repository would.
-func render(t *testing.T, overlay, image, delay string) *manifest.Set {
+// render builds overlay with the pushed image (by digest), SHUTDOWN_DELAY set to delay
+// and a preStop sleep of preStop seconds when they are not empty: a kustomization of its
+// own on top of the overlay, the way a user's deployment repository would.
+func render(t *testing.T, overlay, image, delay, preStop string) *manifest.Set {
 	t.Helper()
 	name, digest, ok := strings.Cut(image, "@")
 	if !ok {
 		t.Fatalf("image %q is not name@digest", image)
 	}
 	dir := t.TempDir()
+	// kustomize takes only relative paths to other kustomizations.
+	base, err := filepath.Rel(dir, filepath.Join(env.root, "deploy", "overlays", overlay))
+	if err != nil {
+		t.Fatal(err)
+	}
 	k := fmt.Sprintf(`apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:
@@ -94,10 +99,10 @@ images:
   - name: getsmall
     newName: %s
     digest: %s
-`, filepath.Join(env.root, "deploy", "overlays", overlay), name, digest)
-	if delay != "" {
-		k += "patches:\n  - path: delay.yaml\n"
-		patch := fmt.Sprintf(`apiVersion: apps/v1
+`, base, name, digest)
+	if delay != "" || preStop != "" {
+		k += "patches:\n  - path: drain.yaml\n"
+		patch := `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: getsmall
@@ -106,11 +111,14 @@ spec:
     spec:
       containers:
         - name: getsmall
-          env:
-            - name: SHUTDOWN_DELAY
-              value: %q
-`, delay)
-		if err := os.WriteFile(filepath.Join(dir, "delay.yaml"), []byte(patch), 0o644); err != nil {
+`
+		if delay != "" {
+			patch += fmt.Sprintf("          env:\n            - name: SHUTDOWN_DELAY\n              value: %q\n", delay)
+		}
+		if preStop != "" {
+			patch += fmt.Sprintf("          lifecycle:\n            preStop:\n              sleep:\n                seconds: %s\n", preStop)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "drain.yaml"), []byte(patch), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

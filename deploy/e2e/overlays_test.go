@@ -33,7 +33,7 @@ func TestOverlays(t *testing.T) {
 		t.Run(tc.overlay, func(t *testing.T) {
 			t.Parallel()
 			ns := restrictedNamespace(t, "getsmall-e2e-"+tc.overlay)
-			set := render(t, tc.overlay, *tc.image, "")
+			set := render(t, tc.overlay, *tc.image, "", "")
 			start := time.Now()
 			apply(t, ns, set)
 			pods := waitReady(t, ns, tc.pods, 3*time.Minute)

@@ -27,20 +27,53 @@ type Config struct {
 	Timeout     time.Duration // per request
 }
 
-// Result is what a run saw.
-type Result struct {
-	Requests  int             // answered or failed
-	OK        int             // 200s
-	Statuses  map[int]int     // every status code seen, with its count
-	Errors    int             // requests that got no answer (refused, reset, timed out)
-	Samples   []string        // the first few non-200s and errors, for the report
-	Missed    int             // ticks no worker was free for (the offered rate was not met)
-	Latencies []time.Duration // of every answered request
-	Elapsed   time.Duration
+// Counts are the answers of one kind of client.
+type Counts struct {
+	Requests int            // answered or failed
+	OK       int            // 200s
+	Statuses map[int]int    // every status code seen, with its count
+	Other    map[string]int // the answers other than 200, by status and body
+	Errors   int            // requests that got no answer (refused, reset, timed out)
 }
 
+func newCounts() Counts { return Counts{Statuses: map[int]int{}, Other: map[string]int{}} }
+
 // Non200 is the number of answers other than 200.
-func (r *Result) Non200() int { return r.Requests - r.Errors - r.OK }
+func (c *Counts) Non200() int { return c.Requests - c.Errors - c.OK }
+
+func (c *Counts) String() string {
+	return fmt.Sprintf("%d requests, %d x 200, %d other statuses %v, %d errors", c.Requests, c.OK, c.Non200(), c.Statuses, c.Errors)
+}
+
+// Failure is one request that did not get a 200.
+type Failure struct {
+	At     time.Time
+	Fresh  bool   // on a new connection (else a kept-alive one)
+	Status int    // 0 when there was no answer
+	Body   string // the answer's first bytes
+	Err    string
+}
+
+func (f Failure) String() string {
+	conn := "kept-alive connection"
+	if f.Fresh {
+		conn = "new connection"
+	}
+	if f.Err != "" {
+		return fmt.Sprintf("%s %s: %s", f.At.Format("15:04:05.000"), conn, f.Err)
+	}
+	return fmt.Sprintf("%s %s: status %d %s", f.At.Format("15:04:05.000"), conn, f.Status, f.Body)
+}
+
+// Result is what a run saw.
+type Result struct {
+	Counts                           // every request
+	KeepAlive, Fresh Counts          // the two kinds of client
+	Failures         []Failure       // the first maxFailures requests without a 200
+	Missed           int             // ticks no worker was free for (the offered rate was not met)
+	Latencies        []time.Duration // of every answered request
+	Elapsed          time.Duration
+}
 
 // Percentile returns the p-th percentile (0 < p ≤ 100) of the latencies by the
 // nearest-rank method, or 0 without latencies.
@@ -58,12 +91,12 @@ func (r *Result) Percentile(p float64) time.Duration {
 }
 
 func (r *Result) String() string {
-	return fmt.Sprintf("%d requests in %.1f s: %d x 200, %d other statuses %v, %d errors, %d ticks missed; p50 %v, p99 %v, max %v",
-		r.Requests, r.Elapsed.Seconds(), r.OK, r.Non200(), r.Statuses, r.Errors, r.Missed,
+	return fmt.Sprintf("%s in %.1f s (kept-alive connections: %v; new connections: %v), %d ticks missed; p50 %v, p99 %v, max %v",
+		r.Counts.String(), r.Elapsed.Seconds(), &r.KeepAlive, &r.Fresh, r.Missed,
 		r.Percentile(50).Round(10*time.Microsecond), r.Percentile(99).Round(10*time.Microsecond), r.Percentile(100).Round(10*time.Microsecond))
 }
 
-const maxSamples = 20
+const maxFailures = 10000 // enough for a timeline; Counts has them all
 
 // Run offers cfg.Rate requests per second until a bound is reached.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
@@ -76,35 +109,48 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	fresh := &http.Client{Timeout: cfg.Timeout, Transport: &http.Transport{DisableKeepAlives: true}}
 	defer keepAlive.CloseIdleConnections()
 
-	res := &Result{Statuses: map[int]int{}}
+	res := &Result{Counts: newCounts(), KeepAlive: newCounts(), Fresh: newCounts()}
 	var mu sync.Mutex
-	record := func(status int, err error, d time.Duration) {
+	record := func(fresh bool, status int, body string, err error, d time.Duration) {
 		mu.Lock()
 		defer mu.Unlock()
-		res.Requests++
-		switch {
-		case err != nil:
-			res.Errors++
-			if len(res.Samples) < maxSamples {
-				res.Samples = append(res.Samples, fmt.Sprintf("%s: %v", time.Now().Format("15:04:05.000"), err))
-			}
-			return
-		case status == http.StatusOK:
-			res.OK++
-		default:
-			if len(res.Samples) < maxSamples {
-				res.Samples = append(res.Samples, fmt.Sprintf("%s: status %d", time.Now().Format("15:04:05.000"), status))
+		mode := &res.KeepAlive
+		if fresh {
+			mode = &res.Fresh
+		}
+		for _, c := range []*Counts{&res.Counts, mode} {
+			c.Requests++
+			switch {
+			case err != nil:
+				c.Errors++
+			case status == http.StatusOK:
+				c.OK++
+				c.Statuses[status]++
+			default:
+				c.Statuses[status]++
+				c.Other[fmt.Sprintf("%d %s", status, body)]++
 			}
 		}
-		res.Statuses[status]++
-		res.Latencies = append(res.Latencies, d)
+		if err != nil || status != http.StatusOK {
+			if len(res.Failures) < maxFailures {
+				f := Failure{At: time.Now(), Fresh: fresh, Status: status, Body: body}
+				if err != nil {
+					f.Err = err.Error()
+				}
+				res.Failures = append(res.Failures, f)
+			}
+		}
+		if err == nil {
+			res.Latencies = append(res.Latencies, d)
+		}
 	}
 
 	ticks := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range cfg.Workers {
+		isFresh := i%2 == 1
 		client := keepAlive
-		if i%2 == 1 {
+		if isFresh {
 			client = fresh
 		}
 		wg.Add(1)
@@ -112,11 +158,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			defer wg.Done()
 			for range ticks {
 				start := time.Now()
-				status, err := get(ctx, client, cfg.URL)
+				status, body, err := get(ctx, client, cfg.URL)
 				if ctx.Err() != nil && err != nil {
 					return // cut off by the end of the run: not the server's failure
 				}
-				record(status, err, time.Since(start))
+				record(isFresh, status, body, err, time.Since(start))
 			}
 		}()
 	}
@@ -148,18 +194,25 @@ loop:
 	return res, nil
 }
 
-func get(ctx context.Context, client *http.Client, url string) (int, error) {
+// maxBody is how much of an answer is kept: enough for getsmall's JSON bodies.
+const maxBody = 64
+
+func get(ctx context.Context, client *http.Client, url string) (status int, body string, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return 0, err
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return 0, "", err
 	}
-	return resp.StatusCode, nil
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return 0, "", err
+	}
+	return resp.StatusCode, string(b), nil
 }

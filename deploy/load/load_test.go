@@ -34,6 +34,7 @@ func TestRunCountsEveryAnswer(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		if n.Add(1)%10 == 0 {
 			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"status":"draining"}`))
 		}
 	}))
 	defer srv.Close()
@@ -44,11 +45,17 @@ func TestRunCountsEveryAnswer(t *testing.T) {
 	if res.Requests != 100 || res.Errors != 0 {
 		t.Fatalf("%v: want 100 requests, no errors", res)
 	}
-	if res.Statuses[503] != 10 || res.OK != 90 || res.Non200() != 10 {
+	if res.Statuses[503] != 10 || res.OK != 90 || res.Non200() != 10 || res.Other[`503 {"status":"draining"}`] != 10 {
 		t.Errorf("%v: want 90 x 200 and 10 x 503", res)
 	}
 	if len(res.Latencies) != 100 {
 		t.Errorf("%d latencies for 100 answers", len(res.Latencies))
+	}
+	if len(res.Failures) != 10 || res.Failures[0].Status != 503 || res.Failures[0].Body != `{"status":"draining"}` {
+		t.Errorf("failures %v, want the 10 503s", res.Failures)
+	}
+	if res.KeepAlive.Requests+res.Fresh.Requests != 100 || res.KeepAlive.OK+res.Fresh.OK != 90 {
+		t.Errorf("kept-alive %v + new %v do not add up to the total", &res.KeepAlive, &res.Fresh)
 	}
 }
 
@@ -61,8 +68,11 @@ func TestRunCountsRefusedConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Errors != 10 || res.OK != 0 || len(res.Samples) == 0 {
-		t.Errorf("%v: want 10 errors with samples", res)
+	if res.Errors != 10 || res.OK != 0 || len(res.Failures) != 10 || res.Failures[0].Err == "" {
+		t.Errorf("%v: want 10 errors, each recorded", res)
+	}
+	if res.KeepAlive.Errors+res.Fresh.Errors != 10 || res.KeepAlive.Requests == 0 || res.Fresh.Requests == 0 {
+		t.Errorf("%v: want the errors split over both kinds of client", res)
 	}
 }
 

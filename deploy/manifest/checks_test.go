@@ -55,7 +55,7 @@ func TestChecksCatch(t *testing.T) {
 		{"slow readiness", func(s *Set) { container(s).ReadinessProbe.PeriodSeconds = 10 }, "readiness probe takes up to 10s"},
 		{"liveness kills a draining pod", func(s *Set) { container(s).LivenessProbe.PeriodSeconds = 2 }, "a draining pod could be killed"},
 		{"short grace period", func(s *Set) { s.Deployment.Spec.Template.Spec.TerminationGracePeriodSeconds = ptr.To[int64](13) }, "terminationGracePeriodSeconds must exceed"},
-		{"short drain", func(s *Set) { setEnv(s, "SHUTDOWN_DELAY", "1s") }, "SHUTDOWN_DELAY 1s: want at least"},
+		{"short drain", func(s *Set) { setEnv(s, "SHUTDOWN_DELAY", "1500ms") }, "SHUTDOWN_DELAY 1.5s: want at least"},
 		{"long shutdown timeout", func(s *Set) { setEnv(s, "SHUTDOWN_TIMEOUT", "30s") }, "terminationGracePeriodSeconds must exceed"},
 		{"value the server refuses", func(s *Set) { setEnv(s, "SHUTDOWN_DELAY", "5") }, `invalid value "5" for environment variable SHUTDOWN_DELAY`},
 		{"variable the server ignores", func(s *Set) { setEnv(s, "SHUTDWON_DELAY", "5s") }, "SHUTDWON_DELAY: the server does not read it"},
