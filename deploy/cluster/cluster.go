@@ -92,8 +92,8 @@ func (c *Cluster) Env(w io.Writer) error {
 
 // writeFile writes data to path, making its directory; keys and kubeconfigs are 0600.
 func writeFile(path string, data []byte, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	return os.WriteFile(path, data, mode)
+	return os.WriteFile(path, data, mode) //nolint:gosec // paths inside the state directory
 }

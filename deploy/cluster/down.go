@@ -160,7 +160,7 @@ func (c *Cluster) stop(comp component) error {
 // kubelet had not garbage-collected yet, so that their mounts and shims go too.
 func (c *Cluster) removeContainers() error {
 	ctr := func(args ...string) (string, error) {
-		out, err := exec.Command("ctr", append([]string{"--address", c.socket(), "--namespace", "k8s.io"}, args...)...).CombinedOutput()
+		out, err := exec.Command("ctr", append([]string{"--address", c.socket(), "--namespace", "k8s.io"}, args...)...).CombinedOutput() //nolint:gosec // ids containerd listed
 		if err != nil {
 			return "", fmt.Errorf("ctr %s: %w: %s", strings.Join(args, " "), err, out)
 		}
@@ -217,7 +217,7 @@ func (c *Cluster) stopStrays() error {
 // cleanupProxy runs kube-proxy's own cleanup, which removes every chain and rule it
 // creates (iptables, ip6tables, nftables, IPVS).
 func (c *Cluster) cleanupProxy() error {
-	out, err := exec.Command(filepath.Join(c.Bin, "kube-proxy"), "--cleanup").CombinedOutput()
+	out, err := exec.Command(filepath.Join(c.Bin, "kube-proxy"), "--cleanup").CombinedOutput() //nolint:gosec // the cluster's kube-proxy
 	if err != nil {
 		return fmt.Errorf("kube-proxy --cleanup: %w: %s", err, out)
 	}
@@ -230,7 +230,7 @@ func deleteBridge() error {
 	ports, _ := filepath.Glob(filepath.Join("/sys/class/net", bridge, "brif", "*"))
 	var errs []error
 	for _, p := range ports {
-		if out, err := exec.Command("ip", "link", "delete", filepath.Base(p)).CombinedOutput(); err != nil {
+		if out, err := exec.Command("ip", "link", "delete", filepath.Base(p)).CombinedOutput(); err != nil { //nolint:gosec // a port of the cluster's bridge
 			errs = append(errs, fmt.Errorf("ip link delete %s: %w: %s", filepath.Base(p), err, out))
 		}
 	}

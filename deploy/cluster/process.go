@@ -87,7 +87,7 @@ func (c *Cluster) components() []component {
 // start runs comp in its own session, detached from the caller (it outlives `cluster
 // up`), with its output in its log file, and records its PID.
 func (c *Cluster) start(comp component) error {
-	log, err := os.OpenFile(c.logFile(comp.name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	log, err := os.OpenFile(c.logFile(comp.name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}

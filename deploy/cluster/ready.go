@@ -87,7 +87,7 @@ func (c *Cluster) apiReady() error {
 
 func (c *Cluster) containerdReady() error {
 	if err := c.waitFor("containerd", 30*time.Second, func() error {
-		return exec.Command("ctr", "--address", c.socket(), "version").Run()
+		return exec.Command("ctr", "--address", c.socket(), "version").Run() //nolint:gosec // the cluster's socket
 	}); err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (c *Cluster) importPause() error {
 	if err := writeFile(path, archive, 0o644); err != nil {
 		return err
 	}
-	out, err := exec.Command("ctr", "--address", c.socket(), "--namespace", "k8s.io", "images", "import", path).CombinedOutput()
+	out, err := exec.Command("ctr", "--address", c.socket(), "--namespace", "k8s.io", "images", "import", path).CombinedOutput() //nolint:gosec // the state directory's image
 	if err != nil {
 		return fmt.Errorf("ctr images import: %w: %s", err, out)
 	}

@@ -98,7 +98,7 @@ func (c *Cluster) preflight() error {
 
 func (c *Cluster) up(w io.Writer) error {
 	for _, d := range []string{"pids", "logs", "etcd", "apiserver", "kubelet", "pod-logs", "containerd", "runc", "cni/ipam"} {
-		if err := os.MkdirAll(c.path(d), 0o755); err != nil {
+		if err := os.MkdirAll(c.path(d), 0o700); err != nil {
 			return err
 		}
 	}
@@ -182,7 +182,7 @@ func (c *Cluster) network() error {
 		{"addr", "add", nodeIP + "/24", "dev", bridge},
 		{"link", "set", bridge, "up"},
 	} {
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil { //nolint:gosec // fixed arguments
 			return fmt.Errorf("ip %s: %w: %s", strings.Join(args, " "), err, out)
 		}
 	}
@@ -195,18 +195,18 @@ func (c *Cluster) saveLogs() (string, error) {
 	if err := os.RemoveAll(dst); err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
+	if err := os.MkdirAll(dst, 0o700); err != nil {
 		return "", err
 	}
 	err := filepath.WalkDir(c.path("logs"), func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := os.ReadFile(p)
+		b, err := os.ReadFile(p) //nolint:gosec // the cluster's own logs
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(filepath.Join(dst, d.Name()), b, 0o644)
+		return os.WriteFile(filepath.Join(dst, d.Name()), b, 0o600) //nolint:gosec // names from the logs directory
 	})
 	return dst, err
 }

@@ -103,7 +103,7 @@ func registryDigest(repo, tag string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	digest := resp.Header.Get("Docker-Content-Digest")
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(digest, "sha256:") {
 		return "", fmt.Errorf("registry %s has no %s:%s (%s)", env.registry, repo, tag, resp.Status)

@@ -118,11 +118,11 @@ spec:
 		if preStop != "" {
 			patch += fmt.Sprintf("          lifecycle:\n            preStop:\n              sleep:\n                seconds: %s\n", preStop)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "drain.yaml"), []byte(patch), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "drain.yaml"), []byte(patch), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(k), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(k), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	set, err := manifest.Render(dir)
@@ -138,10 +138,11 @@ func apply(t *testing.T, ns string, set *manifest.Set) {
 	mustKubectl(t, set.YAML, "apply", "--server-side", "--field-manager=getsmall-e2e", "--namespace", ns, "-f", "-")
 }
 
-// waitReady waits until the Deployment has rolled out want replicas, all ready and
+// waitReady waits (up to 3 minutes) until the Deployment has rolled out want replicas, all ready and
 // updated, and no other pod of it is left (terminating pods of an old revision included).
-func waitReady(t *testing.T, ns string, want int32, timeout time.Duration) []corev1.Pod {
+func waitReady(t *testing.T, ns string, want int32) []corev1.Pod {
 	t.Helper()
+	const timeout = 3 * time.Minute
 	deadline := time.Now().Add(timeout)
 	var last string
 	for time.Now().Before(deadline) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -38,7 +39,7 @@ func TestZeroLossRollout(t *testing.T) {
 	ns := restrictedNamespace(t, "getsmall-e2e-rollout")
 	set := render(t, "prod", env.plain, shutdownDelay(), preStopSleep())
 	apply(t, ns, set)
-	waitReady(t, ns, 3, 3*time.Minute)
+	waitReady(t, ns, 3)
 	checkHealthThroughService(t, ns)
 	t.Logf("SHUTDOWN_DELAY=%s, preStop sleep %q s", envValue(t, set, "SHUTDOWN_DELAY"), preStopSleep())
 
@@ -59,11 +60,11 @@ func TestZeroLossRollout(t *testing.T) {
 
 	start := time.Now()
 	mustKubectl(t, nil, "rollout", "restart", "deployment/getsmall", "--namespace", ns)
-	pods := waitReady(t, ns, 3, 3*time.Minute)
+	pods := waitReady(t, ns, 3)
 	restarted := time.Since(start)
 	victim := pods[0].Name
 	mustKubectl(t, nil, "delete", "pod", victim, "--namespace", ns, "--wait=false")
-	pods = waitReady(t, ns, 3, 3*time.Minute)
+	pods = waitReady(t, ns, 3)
 	total := time.Since(start)
 	time.Sleep(2 * time.Second) // and steady load after
 	cancel()
@@ -104,7 +105,7 @@ func TestDeletePodDrains(t *testing.T) {
 	ns := restrictedNamespace(t, "getsmall-e2e-drain")
 	set := render(t, "dev", env.plain, shutdownDelay(), preStopSleep())
 	apply(t, ns, set)
-	pod := waitReady(t, ns, 1, 3*time.Minute)[0]
+	pod := waitReady(t, ns, 1)[0]
 	url := fmt.Sprintf("http://%s:8080/health", pod.Status.PodIP)
 
 	watch := watchPod(t, ns, pod.Name)
@@ -259,7 +260,7 @@ func pollHealth(url string) *poller {
 			resp, err := client.Do(req)
 			if err == nil {
 				pr.status = resp.StatusCode
-				resp.Body.Close()
+				_ = resp.Body.Close()
 			} else {
 				pr.err = err
 			}
@@ -307,11 +308,11 @@ func timeline(failures []load.Failure, start time.Time) string {
 		}
 		counts[k]++
 	}
-	out := ""
+	var out strings.Builder
 	for _, k := range keys {
-		out += fmt.Sprintf("  +%ds: %d x %s\n", k.second, counts[k], k.what)
+		fmt.Fprintf(&out, "  +%ds: %d x %s\n", k.second, counts[k], k.what)
 	}
-	return out
+	return out.String()
 }
 
 // envValue is the value the rendered container gives the variable name.

@@ -140,7 +140,7 @@ func checkImage(s *Set) error {
 	for _, c := range s.Deployment.Spec.Template.Spec.Containers {
 		last := c.Image[strings.LastIndex(c.Image, "/")+1:]
 		if !strings.Contains(last, ":") && !strings.Contains(c.Image, "@sha256:") {
-			return fmt.Errorf("container %s: image %q has no tag or digest: set one in the overlay's images:", c.Name, c.Image)
+			return fmt.Errorf("container %s: image %q has no tag or digest: set one in the overlay's images list", c.Name, c.Image)
 		}
 	}
 	return nil

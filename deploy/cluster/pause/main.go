@@ -13,16 +13,25 @@ import (
 func main() {
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGCHLD)
+	wait(sigs, reap)
+}
+
+// wait returns on the first SIGTERM or SIGINT, and calls reap on every SIGCHLD.
+func wait(sigs <-chan os.Signal, reap func()) {
 	for sig := range sigs {
 		if sig != syscall.SIGCHLD {
 			return
 		}
-		// Reap every child that has exited; one SIGCHLD may stand for several.
-		for {
-			pid, err := syscall.Wait4(-1, nil, syscall.WNOHANG, nil)
-			if pid <= 0 || err != nil {
-				break
-			}
+		reap()
+	}
+}
+
+// reap collects every child that has exited; one SIGCHLD may stand for several.
+func reap() {
+	for {
+		pid, err := syscall.Wait4(-1, nil, syscall.WNOHANG, nil)
+		if pid <= 0 || err != nil {
+			return
 		}
 	}
 }

@@ -31,18 +31,18 @@ func CreateCgroup(mounts []Mount, name string) error {
 			continue
 		}
 		dir := filepath.Join(m.Point, name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return err
 		}
 		for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
-			v, err := os.ReadFile(filepath.Join(m.Point, f))
+			v, err := os.ReadFile(filepath.Join(m.Point, f)) //nolint:gosec // a cgroup hierarchy from mountinfo
 			if errors.Is(err, fs.ErrNotExist) {
 				continue // not the cpuset hierarchy
 			}
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(filepath.Join(dir, f), v, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, f), v, 0o600); err != nil { //nolint:gosec // a cgroup the caller names
 				return fmt.Errorf("%s: %w", filepath.Join(dir, f), err)
 			}
 		}

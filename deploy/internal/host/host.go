@@ -33,7 +33,7 @@ func Sysctl(name string) (value string, ok bool, err error) {
 
 // SetSysctl writes one sysctl.
 func SetSysctl(name, value string) error {
-	return os.WriteFile(sysctlPath(name), []byte(value), 0o644)
+	return os.WriteFile(sysctlPath(name), []byte(value), 0o600) // the file exists: the mode is not used
 }
 
 func sysctlPath(name string) string {

@@ -135,11 +135,11 @@ func TestRemoveCreatedPaths(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	created, existing := filepath.Join(dir, "created"), filepath.Join(dir, "existing")
-	if err := os.Mkdir(existing, 0o755); err != nil {
+	if err := os.Mkdir(existing, 0o750); err != nil {
 		t.Fatal(err)
 	}
 	s := &Snapshot{Paths: map[string]bool{created: false, existing: true}}
-	if err := os.MkdirAll(filepath.Join(created, "results"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(created, "results"), 0o750); err != nil {
 		t.Fatal(err)
 	}
 	removed, err := s.RemoveCreatedPaths()
@@ -159,12 +159,12 @@ func TestCgroupCreateRemove(t *testing.T) {
 	root := t.TempDir()
 	cpuset, memory := filepath.Join(root, "cpuset"), filepath.Join(root, "memory")
 	for _, d := range []string{cpuset, memory} {
-		if err := os.Mkdir(d, 0o755); err != nil {
+		if err := os.Mkdir(d, 0o750); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for f, v := range map[string]string{"cpuset.cpus": "0-1", "cpuset.mems": "0"} {
-		if err := os.WriteFile(filepath.Join(cpuset, f), []byte(v), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(cpuset, f), []byte(v), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -177,7 +177,7 @@ func TestCgroupCreateRemove(t *testing.T) {
 	}
 	// The memory hierarchy gets a plain directory; build a tree below it and remove it all.
 	deep := filepath.Join(memory, "test-root", "kubepods", "burstable", "pod1")
-	if err := os.MkdirAll(deep, 0o755); err != nil {
+	if err := os.MkdirAll(deep, 0o750); err != nil {
 		t.Fatal(err)
 	}
 	if err := RemoveCgroup([]Mount{{memory, "cgroup"}}, "/test-root"); err != nil {

@@ -30,7 +30,7 @@ func (s *Snapshot) CleanNetfilter() ([]string, error) {
 		errs = append(errs, errors.New(p))
 	}
 	for _, cmd := range plan {
-		out, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput() //nolint:gosec // commands built from the rules iptables-save printed
+		out, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput() //nolint:gosec // built from the rules iptables-save printed
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w: %s", strings.Join(cmd, " "), err, out))
 			continue

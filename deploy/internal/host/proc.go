@@ -123,7 +123,7 @@ func waitGone(pid int, d time.Duration) bool {
 
 // ReadPID reads a PID file; ok is false when there is none.
 func ReadPID(path string) (pid int, ok bool, err error) {
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) //nolint:gosec // the cluster's own PID file
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, false, nil
 	}

@@ -70,7 +70,7 @@ func (s *Snapshot) Save(path string) error {
 
 // Load reads a snapshot written by Save.
 func Load(path string) (*Snapshot, error) {
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) //nolint:gosec // the cluster's own snapshot file
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func (s *Snapshot) RestoreSysctls() ([]string, error) {
 	for name, want := range s.Sysctls {
 		got, ok, err := Sysctl(name)
 		if err != nil || !ok {
-			errs = append(errs, fmt.Errorf("sysctl %s: cannot read it back (%v)", name, err))
+			errs = append(errs, fmt.Errorf("sysctl %s: cannot read it back (exists: %t): %w", name, ok, err))
 			continue
 		}
 		if got == want {
@@ -171,7 +171,7 @@ func netfilterRules() ([]string, error) {
 		if _, err := exec.LookPath(tool); err != nil {
 			continue
 		}
-		out, err := exec.Command(tool).Output()
+		out, err := exec.Command(tool).Output() //nolint:gosec // iptables-save or ip6tables-save
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", tool, err)
 		}
