@@ -21,6 +21,11 @@ K8S_FLAGS    = -dir $(K8S_STATE) -bin $(K8S_BIN) -pause $(K8S_TOOLS)/pause \
 test-manifests: ## Render every overlay, decode it strictly, check Pod Security and agreement with the server (Go only)
 	cd deploy && go test -count=1 ./...
 
+.PHONY: lint-k8s
+lint-k8s: ## Vet and lint the deploy module (manifest checks, cluster tools, e2e tests) with the pinned golangci-lint
+	cd deploy && go vet ./... && go vet -tags k8s ./...
+	cd deploy && go tool -modfile=../tools/go.mod golangci-lint run --build-tags k8s ./...
+
 .PHONY: k8s-build
 k8s-build: ## Build the pinned Kubernetes once into $(K8S_CACHE) (minutes the first time)
 	@bash deploy/cluster/build-kubernetes.sh $(K8S_CACHE) >/dev/null
