@@ -61,10 +61,10 @@ func TestChecksCatch(t *testing.T) {
 		{"variable the server ignores", func(s *Set) { setEnv(s, "SHUTDWON_DELAY", "5s") }, "SHUTDWON_DELAY: the server does not read it"},
 		{"port moved", func(s *Set) { setEnv(s, "ADDR", ":9090") }, "the server listens on :9090"},
 		{"service by port number", func(s *Set) { s.Service.Spec.Ports[0].TargetPort = intstr.FromInt32(8080) }, `want the named port "http"`},
-		{"memory limit too small", func(s *Set) { memory(s, "8Mi", "12Mi") }, "cannot hold 512 connections"},
+		{"memory limit too small", func(s *Set) { memory(s, "8Mi", "12Mi") }, "cannot hold 448 connections"},
 		{"cap above what the limit holds", func(s *Set) { setEnv(s, "MAX_CONNS", "2000") }, "cannot hold 2000 connections"},
 		{"cap too small to use", func(s *Set) { setEnv(s, "MAX_CONNS", "10") }, "accepts only 10 connections"},
-		{"request below a started server", func(s *Set) { memory(s, "4Mi", "") }, "below the 7.0 MiB a started server uses"},
+		{"request below a started server", func(s *Set) { memory(s, "4Mi", "") }, "below the 8.0 MiB a started server uses"},
 		{"GOMEMLIMIT at the limit", func(s *Set) { setEnv(s, "GOMEMLIMIT", "16MiB") }, "GOMEMLIMIT 16MiB is not below"},
 		{"GOMEMLIMIT unreadable", func(s *Set) { setEnv(s, "GOMEMLIMIT", "16M") }, `GOMEMLIMIT "16M"`},
 		{"no memory limit", func(s *Set) { delete(container(s).Resources.Limits, corev1.ResourceMemory) }, "memory limit"},
@@ -102,11 +102,11 @@ func TestCheckMemoryWithDerivedCap(t *testing.T) {
 	}{
 		{"16Mi", nil, ""},
 		{"64Mi", nil, ""},
-		{"7500Ki", nil, "accepts only 20 connections"},
+		{"8500Ki", nil, "accepts only 18 connections"},
 		{"16Mi", []corev1.EnvVar{{Name: "MAX_CONNS", Value: "4096"}}, "cannot hold 4096"},
 	} {
 		c := &corev1.Container{Name: "getsmall", Env: tc.env, Resources: corev1.ResourceRequirements{
-			Requests: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("7500Ki")},
+			Requests: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("8500Ki")},
 			Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse(tc.limit)},
 		}}
 		err := CheckMemory(c, m)
