@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -88,7 +89,7 @@ func TestDockerArchive(t *testing.T) {
 	tr := tar.NewReader(bytes.NewReader(archive))
 	for {
 		h, err := tr.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -160,13 +161,13 @@ func TestRunRefusesBadUsage(t *testing.T) {
 func TestStatusWithoutCluster(t *testing.T) {
 	t.Parallel()
 	c := &Cluster{Dir: filepath.Join(t.TempDir(), "none"), Bin: "/nonexistent", RegistryBin: "/nonexistent/registry"}
-	if err := c.Status(io.Discard); err != errNotUp {
+	if err := c.Status(io.Discard); !errors.Is(err, errNotUp) {
 		t.Errorf("Status = %v, want errNotUp", err)
 	}
 	if err := os.Mkdir(c.Dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Status(io.Discard); err == nil || err == errNotUp || !strings.Contains(err.Error(), "k8s-down") {
+	if err := c.Status(io.Discard); err == nil || errors.Is(err, errNotUp) || !strings.Contains(err.Error(), "k8s-down") {
 		t.Errorf("Status with a stale state directory = %v, want advice to run k8s-down", err)
 	}
 }
