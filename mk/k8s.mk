@@ -65,6 +65,6 @@ k8s-need-docker:
 test-k8s: k8s-need-docker $(if $(filter 1,$(OFFLINE)),offline-bases) k8s-up ## Build and push the images, apply every overlay, roll and drain prod under load
 	$(MAKE) --no-print-directory docker-build docker-build-upx
 	cd deploy && KUBECONFIG=$(K8S_STATE)/kubeconfig/admin.kubeconfig K8S_KUBECTL=$(K8S_BIN)/kubectl \
-	  K8S_REGISTRY=127.0.0.1:$(K8S_REGISTRY_PORT) VERSION=$(VERSION) \
+	  K8S_REGISTRY=127.0.0.1:$(K8S_REGISTRY_PORT) VERSION=$(VERSION) DOCKER=$(DOCKER) \
 	  K8S_SHUTDOWN_DELAY=$(K8S_SHUTDOWN_DELAY) K8S_PRESTOP_SLEEP=$(K8S_PRESTOP_SLEEP) \
 	  go test -tags k8s -count=1 -v -timeout 30m ./e2e/

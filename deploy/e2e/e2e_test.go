@@ -6,9 +6,11 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -30,11 +32,51 @@ var env struct {
 }
 
 func TestMain(m *testing.M) {
-	if err := setup(); err != nil {
+	err := setup()
+	code := 1
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
-		os.Exit(1)
+	} else {
+		code = m.Run()
 	}
-	os.Exit(m.Run())
+	if err := forgetRegistryNames(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// forgetRegistryNames removes the local names make docker-push gave the images in the
+// cluster's registry (the registry keeps the images; Docker need not remember them).
+func forgetRegistryNames() error {
+	docker := os.Getenv("DOCKER")
+	if docker == "" {
+		docker = "docker"
+	}
+	out, err := exec.Command(docker, "image", "ls", "--digests", "--format", "{{.Repository}} {{.Tag}} {{.Digest}}").Output()
+	if err != nil {
+		return fmt.Errorf("docker image ls: %w", err)
+	}
+	var refs []string
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 || f[0] != env.registry+"/getsmall" {
+			continue
+		}
+		if f[2] != "<none>" {
+			refs = append(refs, f[0]+"@"+f[2]) // digests first: untagging may drop them
+		}
+		if f[1] == env.version || f[1] == env.version+"-upx" {
+			refs = append(refs, f[0]+":"+f[1])
+		}
+	}
+	var errs []error
+	for _, ref := range refs {
+		if out, err := exec.Command(docker, "rmi", ref).CombinedOutput(); err != nil && !strings.Contains(string(out), "No such image") {
+			errs = append(errs, fmt.Errorf("docker rmi %s: %w: %s", ref, err, out))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func setup() error {
