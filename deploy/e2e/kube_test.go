@@ -189,3 +189,19 @@ func serviceURL(t *testing.T, ns string) string {
 	}
 	return fmt.Sprintf("http://%s:%d/health", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
 }
+
+// envValue is the value the rendered container gives the variable name.
+func envValue(t *testing.T, set *manifest.Set, name string) string {
+	t.Helper()
+	c, err := set.Container(manifest.ContainerName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range c.Env {
+		if e.Name == name {
+			return e.Value
+		}
+	}
+	t.Fatalf("container sets no %s", name)
+	return ""
+}
