@@ -53,7 +53,7 @@ func forgetRegistryNames() error {
 	if docker == "" {
 		docker = "docker"
 	}
-	out, err := exec.Command(docker, "image", "ls", "--digests", "--format", "{{.Repository}} {{.Tag}} {{.Digest}}").Output()
+	out, err := exec.Command(docker, "image", "ls", "--digests", "--format", "{{.Repository}} {{.Tag}} {{.Digest}}").Output() //nolint:gosec // the DOCKER make gave the test
 	if err != nil {
 		return fmt.Errorf("docker image ls: %w", err)
 	}
@@ -72,7 +72,7 @@ func forgetRegistryNames() error {
 	}
 	var errs []error
 	for _, ref := range refs {
-		if out, err := exec.Command(docker, "rmi", ref).CombinedOutput(); err != nil && !strings.Contains(string(out), "No such image") {
+		if out, err := exec.Command(docker, "rmi", ref).CombinedOutput(); err != nil && !strings.Contains(string(out), "No such image") { //nolint:gosec // names docker listed
 			errs = append(errs, fmt.Errorf("docker rmi %s: %w: %s", ref, err, out))
 		}
 	}
