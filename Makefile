@@ -102,6 +102,7 @@ include mk/images.mk
 include mk/loadtest.mk
 include mk/soak.mk
 include mk/trust.mk
+include mk/k8s.mk
 
 .PHONY: help
 help: ## Show this help message

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/getsmall/getsmall/deploy/internal/host"
+)
+
+// Status reports whether the cluster is up: every component's PID file names a live
+// process. A partial cluster is an error that says to run down first.
+func (c *Cluster) Status(w io.Writer) error {
+	var up, down []string
+	for _, comp := range c.components() {
+		if _, ok := c.running(comp); ok {
+			up = append(up, comp.name)
+		} else {
+			down = append(down, comp.name)
+		}
+	}
+	switch {
+	case len(down) == 0:
+		fmt.Fprintf(w, "cluster is up: state in %s, KUBECONFIG=%s, registry 127.0.0.1:%d\n", c.Dir, c.kubeconfig("admin"), c.RegistryPort)
+		return nil
+	case len(up) == 0:
+		if _, err := os.Stat(c.Dir); err == nil {
+			return fmt.Errorf("not up, but %s is left from an earlier run: run make k8s-down to clean it", c.Dir)
+		}
+		return errNotUp
+	default:
+		return fmt.Errorf("partly up (running: %s; stopped: %s): run make k8s-down, then k8s-up", strings.Join(up, ", "), strings.Join(down, ", "))
+	}
+}
+
+// Up starts the cluster, or says it is already up. On failure it tears down what it
+// started.
+func (c *Cluster) Up(w io.Writer) error {
+	err := c.Status(io.Discard)
+	if err == nil {
+		fmt.Fprintf(w, "cluster is already up: state in %s (make k8s-down stops it)\n", c.Dir)
+		return nil
+	}
+	if !errors.Is(err, errNotUp) {
+		return err
+	}
+	if err := c.preflight(); err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := c.up(w); err != nil {
+		fmt.Fprintf(w, "up failed: %v\nlogs: %s\ntearing down what was started\n", err, c.path("logs"))
+		// Keep the logs of the failed start: copy them out before down removes the state.
+		if saved, cerr := c.saveLogs(); cerr == nil {
+			fmt.Fprintf(w, "logs kept in %s\n", saved)
+		}
+		if derr := c.Down(w); derr != nil {
+			return errors.Join(err, fmt.Errorf("teardown: %w", derr))
+		}
+		return err
+	}
+	fmt.Fprintf(w, "cluster up in %.1f s\n", time.Since(start).Seconds())
+	return c.Status(w)
+}
+
+// preflight checks what up needs before it changes anything.
+func (c *Cluster) preflight() error {
+	if os.Geteuid() != 0 {
+		return errors.New("needs root: it creates a bridge, cgroups and mounts")
+	}
+	var missing []string
+	for _, comp := range c.components() {
+		if _, err := exec.LookPath(comp.args[0]); err != nil {
+			missing = append(missing, comp.args[0])
+		}
+	}
+	for _, tool := range []string{"ip", "ctr", "runc", "iptables", "/usr/lib/cni/bridge", "/usr/lib/cni/host-local", "/usr/lib/cni/loopback"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool)
+		}
+	}
+	if c.PauseBin == "" {
+		missing = append(missing, "-pause binary")
+	} else if _, err := os.Stat(c.PauseBin); err != nil {
+		missing = append(missing, c.PauseBin)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("missing: %s (make k8s-build builds Kubernetes; Debian packages: etcd-server containerd runc containernetworking-plugins iptables iproute2)", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func (c *Cluster) up(w io.Writer) error {
+	for _, d := range []string{"pids", "logs", "etcd", "apiserver", "kubelet", "pod-logs", "containerd", "runc", "cni/ipam"} {
+		if err := os.MkdirAll(c.path(d), 0o700); err != nil {
+			return err
+		}
+	}
+	// What the host looks like before anything changes it: down restores it and compares.
+	snap, err := host.Take(sysctlsTouched, pathsTouched)
+	if err != nil {
+		return err
+	}
+	if err := snap.Save(c.snapshotFile()); err != nil {
+		return err
+	}
+	step := func(format string, args ...any) {
+		fmt.Fprintf(w, "  %-52s %s\n", fmt.Sprintf(format, args...), time.Now().Format("15:04:05"))
+	}
+	step("certificates and configuration")
+	if err := c.writePKI(); err != nil {
+		return err
+	}
+	if err := c.writeConfigs(); err != nil {
+		return err
+	}
+	step("bridge %s %s/24, cgroup %s", bridge, nodeIP, cgroupRoot)
+	if err := c.network(); err != nil {
+		return err
+	}
+	mounts, err := host.Mounts()
+	if err != nil {
+		return err
+	}
+	if err := host.CreateCgroup(mounts, cgroupRoot); err != nil {
+		return err
+	}
+	comps := map[string]component{}
+	for _, comp := range c.components() {
+		comps[comp.name] = comp
+	}
+	for _, s := range []struct {
+		name  string
+		ready func() error
+	}{
+		{"etcd", c.etcdReady},
+		{"kube-apiserver", c.apiReady},
+		{"kube-controller-manager", nil},
+		{"kube-scheduler", nil},
+		{"containerd", c.containerdReady},
+		{"kubelet", c.nodeReady},
+		{"kube-proxy", c.proxyReady},
+		{"registry", c.registryReady},
+	} {
+		step("start %s", s.name)
+		if err := c.start(comps[s.name]); err != nil {
+			return err
+		}
+		if s.ready != nil {
+			if err := s.ready(); err != nil {
+				return fmt.Errorf("%s: %w (log: %s)", s.name, err, c.logFile(s.name))
+			}
+		}
+		// The kubelet sets kernel tunables (kernel.panic, vm.overcommit_memory...) once at
+		// start. The machine is shared: put every recorded setting back now, not only at down.
+		changed, err := snap.RestoreSysctls()
+		if err != nil {
+			return err
+		}
+		if len(changed) > 0 {
+			step("restored what %s changed: %s", s.name, strings.Join(changed, "; "))
+		}
+	}
+	step("wait for the default service account")
+	return c.waitFor("the default service account", 60*time.Second, func() error {
+		return c.kubectlRun("get", "serviceaccount", "default", "--namespace", "default")
+	})
+}
+
+// network creates the bridge the CNI plugin attaches pods to, with the node's address:
+// the kubelet refuses a loopback node IP, and pod IPs on this bridge are reachable from
+// the host.
+func (c *Cluster) network() error {
+	for _, args := range [][]string{
+		{"link", "add", bridge, "type", "bridge"},
+		{"addr", "add", nodeIP + "/24", "dev", bridge},
+		{"link", "set", bridge, "up"},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil { //nolint:gosec // fixed arguments
+			return fmt.Errorf("ip %s: %w: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	return nil
+}
+
+// saveLogs copies the logs directory next to the state directory.
+func (c *Cluster) saveLogs() (string, error) {
+	dst := c.Dir + "-failed-logs"
+	if err := os.RemoveAll(dst); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dst, 0o700); err != nil {
+		return "", err
+	}
+	err := filepath.WalkDir(c.path("logs"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p) //nolint:gosec // the cluster's own logs
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, d.Name()), b, 0o600) //nolint:gosec // names from the logs directory
+	})
+	return dst, err
+}

@@ -1,0 +1,207 @@
+//go:build k8s
+
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getsmall/getsmall/deploy/manifest"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// kubectl runs the cluster's kubectl with stdin and returns its stdout, or the error with
+// its stderr.
+func kubectl(stdin []byte, args ...string) (string, error) {
+	cmd := exec.Command(env.kubectl, args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+env.kubeconfig)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.String(), nil
+}
+
+func mustKubectl(t *testing.T, stdin []byte, args ...string) string {
+	t.Helper()
+	out, err := kubectl(stdin, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// getJSON decodes `kubectl get -o json` into v.
+func getJSON(t *testing.T, v any, args ...string) {
+	t.Helper()
+	out := mustKubectl(t, nil, append([]string{"get", "-o", "json"}, args...)...)
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		t.Fatalf("kubectl get %v: %v", args, err)
+	}
+}
+
+// restrictedNamespace makes a fresh namespace that enforces Pod Security "restricted"
+// and deletes it when the test ends.
+func restrictedNamespace(t *testing.T, name string) string {
+	t.Helper()
+	if _, err := kubectl(nil, "get", "namespace", name); err == nil {
+		mustKubectl(t, nil, "delete", "namespace", name, "--wait=true", "--timeout=120s")
+	}
+	ns := fmt.Sprintf(`apiVersion: v1
+kind: Namespace
+metadata:
+  name: %s
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+    pod-security.kubernetes.io/enforce-version: latest
+`, name)
+	mustKubectl(t, []byte(ns), "apply", "--server-side", "--field-manager=getsmall-e2e", "-f", "-")
+	t.Cleanup(func() {
+		if _, err := kubectl(nil, "delete", "namespace", name, "--wait=false"); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+	})
+	return name
+}
+
+// render builds overlay with the pushed image (by digest), SHUTDOWN_DELAY set to delay
+// and a preStop sleep of preStop seconds when they are not empty: a kustomization of its
+// own on top of the overlay, the way a user's deployment repository would.
+func render(t *testing.T, overlay, image, delay, preStop string) *manifest.Set {
+	t.Helper()
+	name, digest, ok := strings.Cut(image, "@")
+	if !ok {
+		t.Fatalf("image %q is not name@digest", image)
+	}
+	dir := t.TempDir()
+	// kustomize takes only relative paths to other kustomizations.
+	base, err := filepath.Rel(dir, filepath.Join(env.root, "deploy", "overlays", overlay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := fmt.Sprintf(`apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - %s
+images:
+  - name: getsmall
+    newName: %s
+    digest: %s
+`, base, name, digest)
+	if delay != "" || preStop != "" {
+		k += "patches:\n  - path: drain.yaml\n"
+		patch := `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: getsmall
+spec:
+  template:
+    spec:
+      containers:
+        - name: getsmall
+`
+		if delay != "" {
+			patch += fmt.Sprintf("          env:\n            - name: SHUTDOWN_DELAY\n              value: %q\n", delay)
+		}
+		if preStop != "" {
+			patch += fmt.Sprintf("          lifecycle:\n            preStop:\n              sleep:\n                seconds: %s\n", preStop)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "drain.yaml"), []byte(patch), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(k), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set, err := manifest.Render(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// apply sends the rendered objects to the API server with server-side apply.
+func apply(t *testing.T, ns string, set *manifest.Set) {
+	t.Helper()
+	mustKubectl(t, set.YAML, "apply", "--server-side", "--field-manager=getsmall-e2e", "--namespace", ns, "-f", "-")
+}
+
+// waitReady waits (up to 3 minutes) until the Deployment has rolled out want replicas, all ready and
+// updated, and no other pod of it is left (terminating pods of an old revision included).
+func waitReady(t *testing.T, ns string, want int32) []corev1.Pod {
+	t.Helper()
+	const timeout = 3 * time.Minute
+	deadline := time.Now().Add(timeout)
+	var last string
+	for time.Now().Before(deadline) {
+		var d appsv1.Deployment
+		getJSON(t, &d, "deployment", "getsmall", "--namespace", ns)
+		var pods corev1.PodList
+		getJSON(t, &pods, "pods", "--namespace", ns, "--selector", "app.kubernetes.io/name=getsmall")
+		s := d.Status
+		ready := 0
+		for _, p := range pods.Items {
+			if p.DeletionTimestamp == nil && podReady(&p) {
+				ready++
+			}
+		}
+		last = fmt.Sprintf("generation %d/%d, replicas %d, updated %d, ready %d, available %d; pods %d (%d ready)",
+			s.ObservedGeneration, d.Generation, s.Replicas, s.UpdatedReplicas, s.ReadyReplicas, s.AvailableReplicas, len(pods.Items), ready)
+		if s.ObservedGeneration >= d.Generation && s.Replicas == want && s.UpdatedReplicas == want &&
+			s.AvailableReplicas == want && len(pods.Items) == int(want) && ready == int(want) {
+			return pods.Items
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	events, _ := kubectl(nil, "get", "events", "--namespace", ns, "--sort-by=.lastTimestamp")
+	t.Fatalf("deployment not rolled out to %d ready pods in %v: %s\nevents:\n%s", want, timeout, last, events)
+	return nil
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// serviceURL is the Service's /health through its cluster IP, which kube-proxy routes.
+func serviceURL(t *testing.T, ns string) string {
+	t.Helper()
+	var svc corev1.Service
+	getJSON(t, &svc, "service", "getsmall", "--namespace", ns)
+	if svc.Spec.ClusterIP == "" || svc.Spec.ClusterIP == "None" {
+		t.Fatalf("service has no cluster IP: %+v", svc.Spec)
+	}
+	return fmt.Sprintf("http://%s:%d/health", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
+}
+
+// envValue is the value the rendered container gives the variable name.
+func envValue(t *testing.T, set *manifest.Set, name string) string {
+	t.Helper()
+	c, err := set.Container(manifest.ContainerName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range c.Env {
+		if e.Name == name {
+			return e.Value
+		}
+	}
+	t.Fatalf("container sets no %s", name)
+	return ""
+}

@@ -1,0 +1,131 @@
+package manifest
+
+import (
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+)
+
+// TestChecksCatch breaks prod one way at a time and requires the checks to say so: a
+// check that cannot fail proves nothing.
+func TestChecksCatch(t *testing.T) {
+	t.Parallel()
+	uid, gid := imageUser(t)
+	container := func(s *Set) *corev1.Container { return &s.Deployment.Spec.Template.Spec.Containers[0] }
+	setEnv := func(s *Set, name, value string) {
+		c := container(s)
+		for i := range c.Env {
+			if c.Env[i].Name == name {
+				c.Env[i].Value = value
+				return
+			}
+		}
+		c.Env = append(c.Env, corev1.EnvVar{Name: name, Value: value})
+	}
+	memory := func(s *Set, request, limit string) {
+		r := &container(s).Resources
+		if request != "" {
+			r.Requests[corev1.ResourceMemory] = resource.MustParse(request)
+		}
+		if limit != "" {
+			r.Limits[corev1.ResourceMemory] = resource.MustParse(limit)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		mutate func(*Set)
+		want   string
+	}{
+		{"writable root", func(s *Set) { container(s).SecurityContext.ReadOnlyRootFilesystem = ptr.To(false) }, "readOnlyRootFilesystem"},
+		{"capability kept", func(s *Set) { container(s).SecurityContext.Capabilities.Drop = nil }, `pod security "restricted"`},
+		{"privilege escalation", func(s *Set) { container(s).SecurityContext.AllowPrivilegeEscalation = nil }, "allowPrivilegeEscalation"},
+		{"root user", func(s *Set) { s.Deployment.Spec.Template.Spec.SecurityContext.RunAsUser = ptr.To[int64](0) }, "runAsUser=0"},
+		{"no seccomp", func(s *Set) { s.Deployment.Spec.Template.Spec.SecurityContext.SeccompProfile = nil }, "seccompProfile"},
+		{"other user than the images", func(s *Set) { s.Deployment.Spec.Template.Spec.SecurityContext.RunAsUser = ptr.To[int64](1000) }, "the images' USER"},
+		{"token mounted", func(s *Set) { s.Deployment.Spec.Template.Spec.AutomountServiceAccountToken = nil }, "automountServiceAccountToken"},
+		{"service links", func(s *Set) { s.Deployment.Spec.Template.Spec.EnableServiceLinks = ptr.To(true) }, "enableServiceLinks"},
+		{"probe path", func(s *Set) { container(s).ReadinessProbe.HTTPGet.Path = "/healthz" }, "readiness probe: want httpGet /health"},
+		{"probe port by number", func(s *Set) { container(s).LivenessProbe.HTTPGet.Port = intstr.FromInt32(8080) }, "liveness probe: want httpGet"},
+		{"no startup probe", func(s *Set) { container(s).StartupProbe = nil }, "startup probe: missing"},
+		{"short startup allowance", func(s *Set) { container(s).StartupProbe.FailureThreshold = 3 }, "startup probe allows 3s"},
+		{"slow readiness", func(s *Set) { container(s).ReadinessProbe.PeriodSeconds = 10 }, "readiness probe takes up to 10s"},
+		{"liveness kills a draining pod", func(s *Set) { container(s).LivenessProbe.PeriodSeconds = 2 }, "a draining pod could be killed"},
+		{"short grace period", func(s *Set) { s.Deployment.Spec.Template.Spec.TerminationGracePeriodSeconds = ptr.To[int64](13) }, "terminationGracePeriodSeconds must exceed"},
+		{"short drain", func(s *Set) { setEnv(s, "SHUTDOWN_DELAY", "1500ms") }, "SHUTDOWN_DELAY 1.5s: want at least"},
+		{"long shutdown timeout", func(s *Set) { setEnv(s, "SHUTDOWN_TIMEOUT", "30s") }, "terminationGracePeriodSeconds must exceed"},
+		{"value the server refuses", func(s *Set) { setEnv(s, "SHUTDOWN_DELAY", "5") }, `invalid value "5" for environment variable SHUTDOWN_DELAY`},
+		{"variable the server ignores", func(s *Set) { setEnv(s, "SHUTDWON_DELAY", "5s") }, "SHUTDWON_DELAY: the server does not read it"},
+		{"port moved", func(s *Set) { setEnv(s, "ADDR", ":9090") }, "the server listens on :9090"},
+		{"service by port number", func(s *Set) { s.Service.Spec.Ports[0].TargetPort = intstr.FromInt32(8080) }, `want the named port "http"`},
+		{"memory limit too small", func(s *Set) { memory(s, "8Mi", "12Mi") }, "cannot hold 448 connections"},
+		{"cap above what the limit holds", func(s *Set) { setEnv(s, "MAX_CONNS", "2000") }, "cannot hold 2000 connections"},
+		{"cap too small to use", func(s *Set) { setEnv(s, "MAX_CONNS", "10") }, "accepts only 10 connections"},
+		{"request below a started server", func(s *Set) { memory(s, "4Mi", "") }, "below the 8.0 MiB a started server uses"},
+		{"GOMEMLIMIT at the limit", func(s *Set) { setEnv(s, "GOMEMLIMIT", "16MiB") }, "GOMEMLIMIT 16MiB is not below"},
+		{"GOMEMLIMIT unreadable", func(s *Set) { setEnv(s, "GOMEMLIMIT", "16M") }, `GOMEMLIMIT "16M"`},
+		{"no memory limit", func(s *Set) { delete(container(s).Resources.Limits, corev1.ResourceMemory) }, "memory limit"},
+		{"selector grew", func(s *Set) { s.Service.Spec.Selector["tier"] = "web" }, "service selector"},
+		{"label missing", func(s *Set) { delete(s.Service.Labels, "app.kubernetes.io/instance") }, "no label app.kubernetes.io/instance"},
+		{"replicas beside the autoscaler", func(s *Set) { s.Deployment.Spec.Replicas = ptr.To[int32](3) }, "every apply would reset"},
+		{"rollout may drop a pod", func(s *Set) {
+			s.Deployment.Spec.Strategy.RollingUpdate.MaxUnavailable = ptr.To(intstr.FromInt32(1))
+		}, "maxUnavailable 0"},
+		{"budget takes every pod", func(s *Set) { s.PDB.Spec.MaxUnavailable = ptr.To(intstr.FromInt32(3)) }, "disruption budget: want maxUnavailable between 1 and 2"},
+		{"image without tag", func(s *Set) { container(s).Image = "registry.example.com/getsmall" }, "has no tag or digest"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := render(t, "prod")
+			tc.mutate(s)
+			err := Check(s, uid, gid, CurrentModel())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v\nwant an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestCheckMemoryWithDerivedCap points CheckMemory at a model whose cap follows the
+// limit, as the server's will: without MAX_CONNS the derived cap decides.
+func TestCheckMemoryWithDerivedCap(t *testing.T) {
+	t.Parallel()
+	m := CurrentModel()
+	m.MaxConns = func(limit int64) int { return int((limit - m.Baseline) / m.PerConn) }
+	for _, tc := range []struct {
+		limit string
+		env   []corev1.EnvVar
+		want  string // empty: passes
+	}{
+		{"16Mi", nil, ""},
+		{"64Mi", nil, ""},
+		{"8500Ki", nil, "accepts only 18 connections"},
+		{"16Mi", []corev1.EnvVar{{Name: "MAX_CONNS", Value: "4096"}}, "cannot hold 4096"},
+	} {
+		c := &corev1.Container{Name: "getsmall", Env: tc.env, Resources: corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("8500Ki")},
+			Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse(tc.limit)},
+		}}
+		err := CheckMemory(c, m)
+		if (tc.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("limit %s, env %v: got %v, want %q", tc.limit, tc.env, err, tc.want)
+		}
+	}
+}
+
+func TestParseGoMemLimit(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]int64{"0": 0, "1024": 1024, "12MiB": 12 << 20, "1GiB": 1 << 30, "7B": 7, "3KiB": 3 << 10} {
+		if got, err := parseGoMemLimit(in); err != nil || got != want {
+			t.Errorf("parseGoMemLimit(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "12M", "12mb", "-1", "1.5GiB", "99999999999TiB"} {
+		if _, err := parseGoMemLimit(in); err == nil {
+			t.Errorf("parseGoMemLimit(%q) accepted", in)
+		}
+	}
+}

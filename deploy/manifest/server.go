@@ -1,0 +1,193 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/getsmall/getsmall/router"
+	"github.com/getsmall/getsmall/server"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// ContainerName and PortName are the names the manifests give the server's container and
+// its HTTP port; probes, the Service and the NetworkPolicy refer to the port by name.
+const (
+	ContainerName = "getsmall"
+	PortName      = "http"
+)
+
+// MinStartupAllowance is the least time the startup probe must allow before the first
+// answer. The UPX image unpacks itself before main runs: about 128 ms on the 2-core amd64
+// machine of the README's load test; a small ARM board is many times slower.
+const MinStartupAllowance = 10 * time.Second
+
+// MinShutdownDelay is the least SHUTDOWN_DELAY the manifests may set. A pod's deletion
+// sends SIGTERM and removes it from the endpoints at the same moment; kube-proxy then takes
+// up to its 1 s iptables sync period to stop sending it new connections (0.05 to 0.5 s
+// measured here). Without a delay the rollout test loses requests to refused connections;
+// from 1 s on it loses none (README, Kubernetes). Twice the sync period is the floor; the
+// overlays use 5 s for clusters with more nodes and load balancers to update.
+const MinShutdownDelay = 2 * time.Second
+
+// runtimeEnv are the variables the Go runtime reads; the container may set them although
+// the server's flags do not.
+var runtimeEnv = map[string]bool{"GOMEMLIMIT": true, "GOGC": true, "GOMAXPROCS": true, "GODEBUG": true}
+
+// ServerConfig returns the configuration the server in c starts with: its own defaults
+// overridden by the container's environment, parsed by the server's own code, so a value
+// the server would refuse is refused here. set lists the variables the container sets.
+func ServerConfig(c *corev1.Container) (cfg server.Config, set map[string]string, err error) {
+	set = map[string]string{}
+	for _, e := range c.Env {
+		if e.ValueFrom != nil {
+			return cfg, nil, fmt.Errorf("env %s: valueFrom cannot be checked; give a literal value", e.Name)
+		}
+		set[e.Name] = e.Value
+	}
+	if len(c.Args) > 0 || len(c.Command) > 0 {
+		return cfg, nil, errors.New("command/args: configure the server through its environment, which these checks read")
+	}
+	read := map[string]bool{}
+	lookup := func(name string) (string, bool) {
+		read[name] = true
+		v, ok := set[name]
+		return v, ok
+	}
+	cfg = server.Defaults()
+	fs, err := server.NewFlagSet("getsmall", &cfg, lookup)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if err := server.Parse(fs, nil); err != nil {
+		return cfg, nil, err
+	}
+	for name := range set {
+		if !read[name] && !runtimeEnv[name] {
+			return cfg, nil, fmt.Errorf("env %s: the server does not read it (a typo?)", name)
+		}
+	}
+	return cfg, set, nil
+}
+
+// CheckServer checks that the manifests agree with the server they run: its port, its
+// health path, and a shutdown that the probes and the grace period leave room for.
+func CheckServer(s *Set) error {
+	c, err := s.Container(ContainerName)
+	if err != nil {
+		return err
+	}
+	cfg, _, err := ServerConfig(c)
+	if err != nil {
+		return fmt.Errorf("container %s: %w", c.Name, err)
+	}
+	return errors.Join(checkPorts(s, c, cfg), checkProbes(c, cfg), checkShutdown(s, cfg))
+}
+
+func checkPorts(s *Set, c *corev1.Container, cfg server.Config) error {
+	var errs []error
+	_, p, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("server address %q: %w", cfg.Addr, err)
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil {
+		return fmt.Errorf("server address %q: %w", cfg.Addr, err)
+	}
+	var named *corev1.ContainerPort
+	for i := range c.Ports {
+		if c.Ports[i].Name == PortName {
+			named = &c.Ports[i]
+		}
+	}
+	switch {
+	case named == nil:
+		errs = append(errs, fmt.Errorf("container %s: no port named %q", c.Name, PortName))
+	case int(named.ContainerPort) != port:
+		errs = append(errs, fmt.Errorf("container port %q is %d, the server listens on %s", PortName, named.ContainerPort, cfg.Addr))
+	}
+	want := intstr.FromString(PortName)
+	for _, sp := range s.Service.Spec.Ports {
+		if sp.TargetPort != want {
+			errs = append(errs, fmt.Errorf("service port %d targets %s, want the named port %q", sp.Port, sp.TargetPort.String(), PortName))
+		}
+	}
+	for _, rule := range s.NetworkPolicy.Spec.Ingress {
+		for _, np := range rule.Ports {
+			if np.Port == nil || *np.Port != want {
+				errs = append(errs, fmt.Errorf("network policy opens %v, want only the named port %q", np.Port, PortName))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkProbes(c *corev1.Container, cfg server.Config) error {
+	var errs []error
+	probes := []struct {
+		name  string
+		probe *corev1.Probe
+	}{{"startup", c.StartupProbe}, {"readiness", c.ReadinessProbe}, {"liveness", c.LivenessProbe}}
+	for _, p := range probes {
+		if p.probe == nil {
+			errs = append(errs, fmt.Errorf("%s probe: missing", p.name))
+			continue
+		}
+		h := p.probe.HTTPGet
+		if h == nil || h.Path != router.HealthPath || h.Port != intstr.FromString(PortName) {
+			errs = append(errs, fmt.Errorf("%s probe: want httpGet %s on port %q", p.name, router.HealthPath, PortName))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	drain := cfg.ShutdownDelay + cfg.ShutdownTimeout
+	if w := window(c.StartupProbe, failures(c.StartupProbe)); w < MinStartupAllowance {
+		errs = append(errs, fmt.Errorf("startup probe allows %v before the first answer, want at least %v (UPX cold start)", w, MinStartupAllowance))
+	}
+	// Readiness must see the draining 503 before the server stops accepting, or a pod
+	// drained without being deleted keeps receiving new connections it will refuse.
+	if w := window(c.ReadinessProbe, failures(c.ReadinessProbe)); w > cfg.ShutdownDelay {
+		errs = append(errs, fmt.Errorf("readiness probe takes up to %v to see /health 503, longer than SHUTDOWN_DELAY %v", w, cfg.ShutdownDelay))
+	}
+	// The first failed liveness probe may come the moment draining starts; the restart
+	// comes failureThreshold-1 periods later. By then the server must have exited.
+	if w := window(c.LivenessProbe, failures(c.LivenessProbe)-1); w <= drain {
+		errs = append(errs, fmt.Errorf("liveness probe restarts after %v of failures, within the shutdown's %v (SHUTDOWN_DELAY + SHUTDOWN_TIMEOUT): a draining pod could be killed", w, drain))
+	}
+	return errors.Join(errs...)
+}
+
+// window is how long periods of p add up to; Kubernetes' defaults apply to zero fields
+// (the API server fills them in, the rendered manifest may leave them out).
+func window(p *corev1.Probe, periods int32) time.Duration {
+	period := p.PeriodSeconds
+	if period == 0 {
+		period = 10
+	}
+	return time.Duration(period) * time.Duration(periods) * time.Second
+}
+
+// failures is the probe's failureThreshold, 3 when unset.
+func failures(p *corev1.Probe) int32 {
+	if p.FailureThreshold == 0 {
+		return 3
+	}
+	return p.FailureThreshold
+}
+
+func checkShutdown(s *Set, cfg server.Config) error {
+	var errs []error
+	if cfg.ShutdownDelay < MinShutdownDelay {
+		errs = append(errs, fmt.Errorf("SHUTDOWN_DELAY %v: want at least %v, the time endpoints took to converge here", cfg.ShutdownDelay, MinShutdownDelay))
+	}
+	grace := s.Deployment.Spec.Template.Spec.TerminationGracePeriodSeconds
+	need := cfg.ShutdownDelay + cfg.ShutdownTimeout
+	if grace == nil || time.Duration(*grace)*time.Second <= need {
+		errs = append(errs, fmt.Errorf("terminationGracePeriodSeconds must exceed SHUTDOWN_DELAY + SHUTDOWN_TIMEOUT = %v, or the kubelet kills the server mid-shutdown", need))
+	}
+	return errors.Join(errs...)
+}

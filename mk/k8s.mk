@@ -1,0 +1,70 @@
+# Kubernetes: the manifests in deploy/ and a real single-node cluster to prove them on.
+# The cluster is Kubernetes built from the Go module proxy (pinned in
+# deploy/cluster/kubernetes/go.mod) plus Debian's etcd, containerd, runc and CNI plugins.
+
+# The Kubernetes binaries are built once per version into the cache, outside the clone.
+XDG_CACHE_HOME    ?=
+K8S_CACHE         ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/getsmall/kubernetes
+K8S_VERSION       := $(shell awk '$$1 == "k8s.io/kubernetes" {print $$2}' deploy/cluster/kubernetes/go.mod)
+K8S_BIN           := $(K8S_CACHE)/$(K8S_VERSION)/bin
+# The cluster's state: certificates, configuration, etcd, containerd, logs, PIDs.
+K8S_STATE         ?= /var/lib/getsmall-k8s
+# The cluster's image registry on 127.0.0.1 (make docker-push REGISTRY=127.0.0.1:5001).
+K8S_REGISTRY_PORT ?= 5001
+# Empty keeps each overlay's drain in the rollout tests; set them to measure another:
+# SHUTDOWN_DELAY (e.g. 0s), and a preStop sleep in seconds before the SIGTERM.
+K8S_SHUTDOWN_DELAY ?=
+K8S_PRESTOP_SLEEP  ?=
+K8S_TOOLS   := $(BIN_DIR)/k8s
+K8S_FLAGS    = -dir $(K8S_STATE) -bin $(K8S_BIN) -pause $(K8S_TOOLS)/pause \
+  -registry $(K8S_TOOLS)/registry -registry-port $(K8S_REGISTRY_PORT)
+
+.PHONY: test-manifests
+test-manifests: ## Render every overlay, decode it strictly, check Pod Security and agreement with the server (Go only)
+	cd deploy && go test -count=1 ./...
+
+.PHONY: lint-k8s
+lint-k8s: ## Vet and lint the deploy module (manifest checks, cluster tools, e2e tests) with the pinned golangci-lint
+	cd deploy && go vet ./... && go vet -tags k8s ./...
+	cd deploy && go tool -modfile=../tools/go.mod golangci-lint run --build-tags k8s ./...
+
+.PHONY: k8s-build
+k8s-build: ## Build the pinned Kubernetes once into ~/.cache/getsmall/kubernetes (minutes the first time)
+	@bash deploy/cluster/build-kubernetes.sh $(K8S_CACHE) >/dev/null
+
+# The cluster's own programs: the cluster tool, the pause binary and the local registry.
+.PHONY: k8s-tools
+k8s-tools:
+	@mkdir -p $(K8S_TOOLS)
+	cd deploy && go build -trimpath -o ../$(K8S_TOOLS)/cluster ./cluster
+	cd deploy && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o ../$(K8S_TOOLS)/pause ./cluster/pause
+	go build -modfile=tools/go.mod -trimpath -o $(K8S_TOOLS)/registry github.com/google/go-containerregistry/cmd/registry
+
+.PHONY: k8s-up
+k8s-up: k8s-build k8s-tools ## Start the single-node cluster here (root), or say it is already up
+	$(K8S_TOOLS)/cluster up $(K8S_FLAGS)
+
+.PHONY: k8s-down
+k8s-down: k8s-tools ## Stop the cluster and check that nothing is left on the host
+	$(K8S_TOOLS)/cluster down $(K8S_FLAGS)
+
+.PHONY: k8s-status
+k8s-status: k8s-tools ## Say whether the cluster is up (exit 0), down (3) or half up (1)
+	@$(K8S_TOOLS)/cluster status $(K8S_FLAGS)
+
+.PHONY: k8s-env
+k8s-env: k8s-tools ## Print the KUBECONFIG, PATH and REGISTRY a shell needs to use the cluster (for eval)
+	@$(K8S_TOOLS)/cluster env $(K8S_FLAGS)
+
+# Checked before anything starts: the images come from Docker.
+.PHONY: k8s-need-docker
+k8s-need-docker:
+	@$(call need-docker)
+
+.PHONY: test-k8s
+test-k8s: k8s-need-docker $(if $(filter 1,$(OFFLINE)),offline-bases) k8s-up ## Build and push the images, apply every overlay, roll and drain prod under load
+	$(MAKE) --no-print-directory docker-build docker-build-upx
+	cd deploy && KUBECONFIG=$(K8S_STATE)/kubeconfig/admin.kubeconfig K8S_KUBECTL=$(K8S_BIN)/kubectl \
+	  K8S_REGISTRY=127.0.0.1:$(K8S_REGISTRY_PORT) VERSION=$(VERSION) DOCKER=$(DOCKER) \
+	  K8S_SHUTDOWN_DELAY=$(K8S_SHUTDOWN_DELAY) K8S_PRESTOP_SLEEP=$(K8S_PRESTOP_SLEEP) \
+	  go test -tags k8s -count=1 -v -timeout 30m ./e2e/
