@@ -7,7 +7,7 @@
 #
 # The build arguments come from the Makefile, so the binary here has the exact bytes of
 # `make build-all` for the same platform (test-docker compares them).
-ARG GO_IMAGE=golang:1.26.8-bookworm
+ARG GO_IMAGE=golang:1.27.3-bookworm
 ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot
 
 # The builder runs on the build machine's platform and cross-compiles for the target one: no

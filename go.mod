@@ -2,6 +2,8 @@ module github.com/getsmall/getsmall
 
 go 1.26.0
 
+toolchain go1.27.3
+
 require (
 	github.com/fasthttp/router v1.5.4
 	github.com/valyala/fasthttp v1.78.0

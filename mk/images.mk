@@ -25,7 +25,7 @@ CA_BUNDLE          ?= /etc/ssl/certs/ca-certificates.crt
 
 # ---- Images --------------------------------------------------------------------------------
 # Stand-in bases get local names only, never the public ones they replace.
-GO_VERSION     := $(patsubst go%,%,$(shell go env GOVERSION 2>/dev/null))
+GO_VERSION     := $(patsubst go%,%,$(GO_ENV_GOVERSION))
 OFFLINE_GO     := getsmall-offline/builder:go$(GO_VERSION)-bookworm
 OFFLINE_STATIC := getsmall-offline/static:nonroot
 TAG_PLAIN      := $(IMAGE):$(VERSION)$(FLAVOR)

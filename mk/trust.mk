@@ -29,7 +29,7 @@ SBOM_DEBIAN      ?= base-files,netbase,tzdata,ca-certificates
 
 # ---- Tools ----------------------------------------------------------------------------------
 TRUST_CACHE   := $(shell echo "$${XDG_CACHE_HOME:-$$HOME/.cache}")/getsmall
-TRUST_GO      := $(shell go env GOVERSION 2>/dev/null)
+TRUST_GO      := $(GO_ENV_GOVERSION)
 TRUST_KEY     := $(shell cat tools/trust/go.mod tools/trust/go.sum tools/sbom/go.mod tools/sbom/go.sum 2>/dev/null | sha256sum | cut -c1-16)
 TRUST_BIN     := $(TRUST_CACHE)/trust-tools/$(TRUST_GO)-$(TRUST_KEY)
 COSIGN        := $(TRUST_BIN)/cosign
