@@ -1,7 +1,6 @@
 package router
 
 import (
-	"sync/atomic"
 	"testing"
 
 	"github.com/valyala/fasthttp"
@@ -28,16 +27,32 @@ func reuse(method, uri string) *fasthttp.RequestCtx {
 
 func TestZeroAllocs(t *testing.T) {
 	for _, r := range routers {
-		var draining atomic.Bool
-		h := r.new(&draining)
-		for _, p := range hotPaths {
-			ctx := reuse(p.method, p.uri)
-			allocs := testing.AllocsPerRun(1000, func() {
-				ctx.Response.Reset()
-				h(ctx)
-			})
-			if allocs != 0 {
-				t.Errorf("%s: %s: %v allocations per request, want 0", r.name, p.name, allocs)
+		for _, draining := range []bool{false, true} {
+			drain := new(Drain)
+			h := r.new(drain)
+			if draining {
+				drain.Start() // a bare RequestCtx's connection predates it: 200 and close
+			}
+			for _, p := range hotPaths {
+				ctx := reuse(p.method, p.uri)
+				allocs := testing.AllocsPerRun(1000, func() {
+					ctx.Response.Reset()
+					h(ctx)
+				})
+				if allocs != 0 {
+					t.Errorf("%s: %s (draining %v): %v allocations per request, want 0", r.name, p.name, draining, allocs)
+				}
+			}
+			if draining { // and the 503 a new connection gets
+				ctx := onConn(t, h, "GET", "/health")
+				allocs := testing.AllocsPerRun(1000, func() {
+					ctx.Response.Reset()
+					h(ctx)
+				})
+				if ctx.Response.StatusCode() != 503 || allocs != 0 {
+					t.Errorf("%s: GET /health on a new connection while draining: %d, %v allocations, want 503 and 0",
+						r.name, ctx.Response.StatusCode(), allocs)
+				}
 			}
 		}
 	}
@@ -47,8 +62,7 @@ func TestZeroAllocs(t *testing.T) {
 // default build, "switch" the floppy build's comparison.
 func BenchmarkRoutes(b *testing.B) {
 	for _, r := range routers {
-		var draining atomic.Bool
-		h := r.new(&draining)
+		h := r.new(new(Drain))
 		for _, p := range hotPaths {
 			b.Run(r.name+"/"+p.name, func(b *testing.B) {
 				ctx := reuse(p.method, p.uri)

@@ -3,15 +3,13 @@
 package router
 
 import (
-	"sync/atomic"
-
 	"github.com/valyala/fasthttp"
 )
 
-// New returns the request handler for the whole service. While draining reports true,
-// GET and HEAD /health answer 503 so that load balancers stop sending traffic, and
-// everything else is served as usual. This is the floppy build's New: no fasthttp/router
-// (see the package documentation).
-func New(draining *atomic.Bool) fasthttp.RequestHandler {
-	return newSwitch(draining)
+// New returns the request handler for the whole service. While drain is active, GET and
+// HEAD /health answer 503 on new connections so that load balancers stop sending traffic,
+// and every answer closes its connection (see Drain). This is the floppy build's New: no
+// fasthttp/router (see the package documentation).
+func New(drain *Drain) fasthttp.RequestHandler {
+	return newSwitch(drain)
 }

@@ -3,16 +3,14 @@
 package router
 
 import (
-	"sync/atomic"
-
 	fasthttprouter "github.com/fasthttp/router"
 	"github.com/valyala/fasthttp"
 )
 
-// New returns the request handler for the whole service. While draining reports true,
-// GET and HEAD /health answer 503 so that load balancers stop sending traffic, and
-// everything else is served as usual.
-func New(draining *atomic.Bool) fasthttp.RequestHandler {
+// New returns the request handler for the whole service. While drain is active, GET and
+// HEAD /health answer 503 on new connections so that load balancers stop sending traffic,
+// and every answer closes its connection (see Drain).
+func New(drain *Drain) fasthttp.RequestHandler {
 	r := fasthttprouter.New()
 	// router.New turns all of these on. The redirects build an absolute Location from the
 	// request's Host header (a reflected value) and turn /HEALTH or /health/ into a 301, and
@@ -23,12 +21,12 @@ func New(draining *atomic.Bool) fasthttp.RequestHandler {
 	r.HandleMethodNotAllowed = false
 	r.HandleOPTIONS = false
 
-	h := health{draining: draining}
+	h := health{drain: drain}
 	r.GET(HealthPath, h.serve)
 	r.HEAD(HealthPath, h.serve) // the router does not derive HEAD from GET
 	// The wildcard-method tree is searched only after the method's own tree missed, so it
 	// catches every other method on /health, including ones the router has no name for.
 	r.ANY(HealthPath, methodNotAllowed)
 	r.NotFound = notFound
-	return r.Handler
+	return drain.closing(r.Handler)
 }

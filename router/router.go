@@ -1,6 +1,6 @@
 // Package router holds getsmall's HTTP surface: the /health route and the answers to every
-// other request. It owns no state; whether the server is draining is read from a flag the
-// caller passes in, so tests can flip it and several routers can coexist.
+// other request. It owns no state; whether the server is draining is read from a Drain the
+// caller passes in, so tests can start one and several routers can coexist.
 //
 // New routes with fasthttp/router. Built with the floppy tag (the floppy build,
 // docs/floppy.md), New routes with a comparison of path and method instead: the same
@@ -10,8 +10,6 @@
 package router
 
 import (
-	"sync/atomic"
-
 	"github.com/valyala/fasthttp"
 )
 
@@ -38,9 +36,9 @@ var (
 // no router: an exact match of the request's path as sent (no cleaning, no case folding,
 // no trailing-slash forgiveness) and a method check, so every request gets the same answer
 // from both builds.
-func newSwitch(draining *atomic.Bool) fasthttp.RequestHandler {
-	h := health{draining: draining}
-	return func(ctx *fasthttp.RequestCtx) {
+func newSwitch(drain *Drain) fasthttp.RequestHandler {
+	h := health{drain: drain}
+	return drain.closing(func(ctx *fasthttp.RequestCtx) {
 		switch {
 		case string(ctx.Request.URI().PathOriginal()) != HealthPath:
 			notFound(ctx)
@@ -49,11 +47,11 @@ func newSwitch(draining *atomic.Bool) fasthttp.RequestHandler {
 		default:
 			methodNotAllowed(ctx)
 		}
-	}
+	})
 }
 
 type health struct {
-	draining *atomic.Bool
+	drain *Drain
 }
 
 // serve answers GET and HEAD; fasthttp drops the body of a HEAD response itself and keeps
@@ -61,7 +59,7 @@ type health struct {
 func (h health) serve(ctx *fasthttp.RequestCtx) {
 	ctx.Response.Header.SetContentTypeBytes(contentTypeJSON)
 	ctx.Response.Header.SetCanonical(headerCache, valueNoStore)
-	if h.draining.Load() {
+	if h.drain.refuses(ctx) {
 		ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
 		ctx.SetBody(bodyDraining)
 		return

@@ -2,7 +2,7 @@ package router
 
 import (
 	"bytes"
-	"sync/atomic"
+	"net"
 	"testing"
 
 	"github.com/valyala/fasthttp"
@@ -13,7 +13,7 @@ import (
 // the same answers; under the floppy tag both entries are the comparison.
 var routers = []struct {
 	name string
-	new  func(*atomic.Bool) fasthttp.RequestHandler
+	new  func(*Drain) fasthttp.RequestHandler
 }{
 	{"New", New},
 	{"switch", newSwitch},
@@ -69,8 +69,7 @@ func TestRoutes(t *testing.T) {
 		for name, tc := range tests {
 			t.Run(r.name+"/"+name, func(t *testing.T) {
 				t.Parallel()
-				var draining atomic.Bool
-				ctx := serve(t, r.new(&draining), tc.method, tc.uri, "evil.example")
+				ctx := serve(t, r.new(new(Drain)), tc.method, tc.uri, "evil.example")
 				resp := &ctx.Response
 				if got := resp.StatusCode(); got != tc.status {
 					t.Errorf("status = %d, want %d", got, tc.status)
@@ -106,17 +105,39 @@ func TestRoutes(t *testing.T) {
 	}
 }
 
+// onConn runs one request on a RequestCtx for a connection opened now, as fasthttp's server
+// prepares it (Init2 stamps the connection's time).
+func onConn(t testing.TB, h fasthttp.RequestHandler, method, uri string) *fasthttp.RequestCtx {
+	t.Helper()
+	c, other := net.Pipe()
+	t.Cleanup(func() { _ = c.Close(); _ = other.Close() })
+	ctx := new(fasthttp.RequestCtx)
+	ctx.Init2(c, nil, false)
+	ctx.Request.Header.SetMethod(method)
+	ctx.Request.SetRequestURI(uri)
+	h(ctx)
+	return ctx
+}
+
 func TestDraining(t *testing.T) {
 	t.Parallel()
 	for _, r := range routers {
-		var draining atomic.Bool
-		h := r.new(&draining)
-		draining.Store(true)
+		drain := new(Drain)
+		h := r.new(drain)
+		kept := onConn(t, h, "GET", "/health") // a connection from before the drain
+		if kept.Response.StatusCode() != 200 || kept.Response.ConnectionClose() {
+			t.Fatalf("%s: GET /health before the drain: %d, Connection: close %v", r.name, kept.Response.StatusCode(), kept.Response.ConnectionClose())
+		}
+		drain.Start()
+		if !kept.ConnTime().Before(*drain.since.Load()) {
+			t.Fatal("the clock did not move between the connection and the drain")
+		}
 
+		// A health check on a new connection learns the instance is going away.
 		for _, method := range []string{"GET", "HEAD"} {
-			ctx := serve(t, h, method, "/health", "localhost")
+			ctx := onConn(t, h, method, "/health")
 			if got := ctx.Response.StatusCode(); got != fasthttp.StatusServiceUnavailable {
-				t.Errorf("%s: %s /health while draining: status = %d, want 503", r.name, method, got)
+				t.Errorf("%s: %s /health on a new connection while draining: status = %d, want 503", r.name, method, got)
 			}
 			if got := string(ctx.Response.Body()); got != `{"status":"draining"}` {
 				t.Errorf("%s: %s /health while draining: body = %q", r.name, method, got)
@@ -124,18 +145,29 @@ func TestDraining(t *testing.T) {
 			if got := string(ctx.Response.Header.Peek("Cache-Control")); got != "no-store" {
 				t.Errorf("%s: %s /health while draining: Cache-Control = %q", r.name, method, got)
 			}
+			if !ctx.Response.ConnectionClose() {
+				t.Errorf("%s: %s /health while draining: no Connection: close", r.name, method)
+			}
 		}
-		// Everything else is served as usual while draining.
-		if got := serve(t, h, "GET", "/nope", "localhost").Response.StatusCode(); got != 404 {
-			t.Errorf("%s: GET /nope while draining: status = %d, want 404", r.name, got)
+		// A request on a connection from before the drain gets its usual answer, and closes it.
+		kept.Response.Reset()
+		h(kept)
+		if kept.Response.StatusCode() != 200 || !kept.Response.ConnectionClose() {
+			t.Errorf("%s: GET /health on a connection from before the drain: %d, Connection: close %v; want 200 and close",
+				r.name, kept.Response.StatusCode(), kept.Response.ConnectionClose())
 		}
-		if got := serve(t, h, "POST", "/health", "localhost").Response.StatusCode(); got != 405 {
-			t.Errorf("%s: POST /health while draining: status = %d, want 405", r.name, got)
+		// Everything else is served as usual while draining, and closes its connection.
+		if ctx := onConn(t, h, "GET", "/nope"); ctx.Response.StatusCode() != 404 || !ctx.Response.ConnectionClose() {
+			t.Errorf("%s: GET /nope while draining: %d, Connection: close %v", r.name, ctx.Response.StatusCode(), ctx.Response.ConnectionClose())
 		}
-
-		draining.Store(false)
-		if got := serve(t, h, "GET", "/health", "localhost").Response.StatusCode(); got != 200 {
-			t.Errorf("%s: GET /health after draining cleared: status = %d, want 200", r.name, got)
+		if ctx := onConn(t, h, "POST", "/health"); ctx.Response.StatusCode() != 405 || !ctx.Response.ConnectionClose() {
+			t.Errorf("%s: POST /health while draining: %d, Connection: close %v", r.name, ctx.Response.StatusCode(), ctx.Response.ConnectionClose())
+		}
+		// Start again changes nothing: the drain began once.
+		since := drain.since.Load()
+		drain.Start()
+		if drain.since.Load() != since {
+			t.Errorf("%s: a second Start moved the drain's beginning", r.name)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"sync/atomic"
 	"testing"
 
 	"github.com/getsmall/getsmall/router"
@@ -20,8 +19,8 @@ func BenchmarkServe(b *testing.B) {
 		{"GET not found", "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			var draining atomic.Bool
-			s := &Server{Config: Defaults(), Handler: router.New(&draining), Draining: &draining}
+			drain := new(router.Drain)
+			s := &Server{Config: Defaults(), Handler: router.New(drain), Drain: drain}
 			srv := s.fasthttpServer()
 			ln := fasthttputil.NewInmemoryListener()
 			go func() { _ = srv.Serve(ln) }()

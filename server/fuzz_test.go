@@ -9,7 +9,6 @@ import (
 	"os"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -85,8 +84,8 @@ func FuzzServe(f *testing.F) {
 	cfg := Defaults()
 	cfg.ReadTimeout = time.Second // the bound on each input below
 	ln := newPairListener()
-	var draining atomic.Bool
-	s := &Server{Config: cfg, Handler: router.New(&draining), Draining: &draining, Log: log.New(io.Discard, "", 0)}
+	drain := new(router.Drain)
+	s := &Server{Config: cfg, Handler: router.New(drain), Drain: drain, Log: log.New(io.Discard, "", 0)}
 	stop, done := make(chan os.Signal, 1), make(chan error, 1)
 	go func() { done <- s.Run(ln, stop) }()
 	f.Cleanup(func() {

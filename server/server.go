@@ -7,7 +7,6 @@ import (
 	"log"
 	"net"
 	"os"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -18,9 +17,10 @@ import (
 type Server struct {
 	Config  Config
 	Handler fasthttp.RequestHandler
-	// Draining is set when the first signal arrives; Handler reads it to answer /health 503
-	// while the server keeps serving for Config.ShutdownDelay.
-	Draining *atomic.Bool
+	// Drain is started when the first signal arrives, before Config.ShutdownDelay: Handler
+	// reads it to answer health checks 503 and close connections after each answer while
+	// the server keeps serving (router.Drain).
+	Drain interface{ Start() }
 	// Log receives one line per shutdown phase and nothing per request.
 	Log *log.Logger
 }
@@ -86,9 +86,9 @@ func (s *Server) Run(ln net.Listener, stop <-chan os.Signal) error {
 	case sig = <-stop:
 	}
 
-	s.Draining.Store(true)
+	s.Drain.Start()
 	if d := s.Config.ShutdownDelay; d > 0 {
-		s.Log.Printf("%v: draining for %v: /health answers 503, everything else is served", sig, d)
+		s.Log.Printf("%v: draining for %v: /health answers 503 on new connections, every answer closes its connection", sig, d)
 		timer := time.NewTimer(d)
 		select {
 		case <-timer.C:

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -25,25 +24,25 @@ const bound = 5 * time.Second
 // running is a Server serving on an in-memory listener, with its stop channel and the
 // eventual result of Run.
 type running struct {
-	ln       *fasthttputil.InmemoryListener
-	stop     chan os.Signal
-	done     chan error
-	draining *atomic.Bool
+	ln    *fasthttputil.InmemoryListener
+	stop  chan os.Signal
+	done  chan error
+	drain *router.Drain
 }
 
 // start runs a Server with cfg on an in-memory listener. A nil handler means the real router.
 func start(t *testing.T, cfg Config, handler fasthttp.RequestHandler) *running {
 	t.Helper()
 	r := &running{
-		ln:       fasthttputil.NewInmemoryListener(),
-		stop:     make(chan os.Signal, 2),
-		done:     make(chan error, 1),
-		draining: new(atomic.Bool),
+		ln:    fasthttputil.NewInmemoryListener(),
+		stop:  make(chan os.Signal, 2),
+		done:  make(chan error, 1),
+		drain: new(router.Drain),
 	}
 	if handler == nil {
-		handler = router.New(r.draining)
+		handler = router.New(r.drain)
 	}
-	s := &Server{Config: cfg, Handler: handler, Draining: r.draining, Log: log.New(io.Discard, "", 0)}
+	s := &Server{Config: cfg, Handler: handler, Drain: r.drain, Log: log.New(io.Discard, "", 0)}
 	go func() { r.done <- s.Run(r.ln, r.stop) }()
 	t.Cleanup(func() {
 		_ = r.ln.Close()
@@ -184,18 +183,34 @@ func TestDrainDelayAnswers503(t *testing.T) {
 	cfg := Defaults()
 	cfg.ShutdownDelay = time.Hour // ended by the second signal below
 	r := start(t, cfg, nil)
+	// A kept-alive client that was already here when the drain began.
+	keptConn, kept := r.send(t, get("/health"))
+	if resp := read(t, kept, false); resp.StatusCode() != 200 || resp.ConnectionClose() {
+		t.Fatalf("GET /health before the drain = %d, Connection: close %v", resp.StatusCode(), resp.ConnectionClose())
+	}
 
 	r.stop <- syscall.SIGTERM
-	waitUntil(t, "draining starts", r.draining.Load)
+	waitUntil(t, "draining starts", r.drain.Active)
 
-	// While draining the listener stays open and everything is served.
-	_, br := r.send(t, get("/health")+get("/nope"))
+	// While draining the listener stays open and everything is served. A health check on a
+	// new connection learns the instance is going away; every answer closes its connection.
+	_, br := r.send(t, get("/health"))
 	resp := read(t, br, false)
-	if resp.StatusCode() != 503 || string(resp.Body()) != `{"status":"draining"}` {
-		t.Errorf("GET /health while draining = %d %q", resp.StatusCode(), resp.Body())
+	if resp.StatusCode() != 503 || string(resp.Body()) != `{"status":"draining"}` || !resp.ConnectionClose() {
+		t.Errorf("GET /health on a new connection while draining = %d %q, Connection: close %v; want 503, draining, close",
+			resp.StatusCode(), resp.Body(), resp.ConnectionClose())
 	}
-	if next := read(t, br, false); next.StatusCode() != 404 {
-		t.Errorf("GET /nope while draining = %d, want 404", next.StatusCode())
+	_, br = r.send(t, get("/nope"))
+	if resp := read(t, br, false); resp.StatusCode() != 404 || !resp.ConnectionClose() {
+		t.Errorf("GET /nope while draining = %d, Connection: close %v; want 404, close", resp.StatusCode(), resp.ConnectionClose())
+	}
+	// The client that was already here gets its answer, and is told to go elsewhere next.
+	if _, err := io.WriteString(keptConn, get("/health")); err != nil {
+		t.Fatal(err)
+	}
+	if resp := read(t, kept, false); resp.StatusCode() != 200 || !resp.ConnectionClose() {
+		t.Errorf("GET /health on a connection from before the drain = %d, Connection: close %v; want 200, close",
+			resp.StatusCode(), resp.ConnectionClose())
 	}
 
 	// A second signal ends the wait at once, with an error.

@@ -13,7 +13,6 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
-	"sync/atomic"
 	"syscall"
 
 	"github.com/getsmall/getsmall/healthcheck"
@@ -103,8 +102,8 @@ func serve(args []string, lookupEnv func(string) (string, bool), stdout io.Write
 	if err != nil {
 		return err
 	}
-	var draining atomic.Bool
-	srv := server.Server{Config: cfg, Handler: router.New(&draining), Draining: &draining, Log: logger}
+	drain := new(router.Drain)
+	srv := server.Server{Config: cfg, Handler: router.New(drain), Drain: drain, Log: logger}
 	logger.Printf("serving on %s (version %s, commit %s; %s)", ln.Addr(), build.Version, build.Commit, memory)
 	return srv.Run(ln, stop)
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"net"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/getsmall/getsmall/router"
@@ -105,8 +104,8 @@ func TestHealthcheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var draining atomic.Bool
-	srv := &fasthttp.Server{Handler: router.New(&draining)}
+	drain := new(router.Drain)
+	srv := &fasthttp.Server{Handler: router.New(drain)}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Shutdown() })
 	addr := ln.Addr().String()
@@ -119,8 +118,9 @@ func TestHealthcheck(t *testing.T) {
 	if code, _, _ := run(t, nil, "healthcheck", "-url", "http://"+addr+"/health"); code != 0 {
 		t.Errorf("healthcheck -url: exit %d, want 0", code)
 	}
-	// Draining answers 503: the probe fails, which is what takes a container out of rotation.
-	draining.Store(true)
+	// Draining answers 503 to a probe, which opens a new connection: the probe fails, which
+	// is what takes a container out of rotation.
+	drain.Start()
 	code, _, errOut = run(t, nil, "healthcheck", "-addr", addr)
 	if code != 1 || !strings.Contains(errOut, "status 503") {
 		t.Errorf("healthcheck while draining: exit %d, stderr %q", code, errOut)
