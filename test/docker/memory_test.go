@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getsmall/getsmall/internal/rawhttp"
 	"github.com/getsmall/getsmall/memlimit"
 )
 
@@ -232,7 +233,7 @@ func attackFor(addr string, slow, load int, d time.Duration) *attackResult {
 						r.loadFailed.Add(1)
 						break
 					}
-					status, err := readStatus(br)
+					status, err := rawhttp.ReadResponse(br, false)
 					if status == 200 {
 						r.load200.Add(1)
 					} else if status == 503 {
@@ -262,30 +263,6 @@ func attackFor(addr string, slow, load int, d time.Duration) *attackResult {
 	return r
 }
 
-// readStatus reads one response and returns its status; bodies are skipped.
-func readStatus(br *bufio.Reader) (int, error) {
-	line, err := br.ReadString('\n')
-	if err != nil || len(line) < 12 {
-		return 0, fmt.Errorf("status line %q: %w", line, err)
-	}
-	status, _ := strconv.Atoi(line[9:12])
-	length := 0
-	for {
-		h, err := br.ReadString('\n')
-		if err != nil {
-			return status, err
-		}
-		if h == "\r\n" {
-			break
-		}
-		if v, ok := strings.CutPrefix(h, "Content-Length: "); ok {
-			length, _ = strconv.Atoi(strings.TrimSpace(v))
-		}
-	}
-	_, err = br.Discard(length)
-	return status, err
-}
-
 // getOnce sends one GET /health and returns the status.
 func getOnce(addr string) (int, error) {
 	c, err := net.DialTimeout("tcp", addr, time.Second)
@@ -297,5 +274,5 @@ func getOnce(addr string) (int, error) {
 	if _, err := io.WriteString(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 		return 0, err
 	}
-	return readStatus(bufio.NewReader(c))
+	return rawhttp.ReadResponse(bufio.NewReader(c), false)
 }

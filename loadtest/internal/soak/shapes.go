@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/getsmall/getsmall/internal/rawhttp"
 )
 
 // Shape is one way a client holds a connection to the server.
@@ -108,7 +110,7 @@ func (h *Holder) start(c net.Conn, shape Shape, lim Limits) error {
 			h.count(0)
 			return nil
 		}
-		status, err := readResponse(bufio.NewReader(c))
+		status, err := rawhttp.ReadResponse(bufio.NewReader(c), false)
 		h.count(status)
 		if err != nil {
 			return nil //nolint:nilerr // counted: a refused connection is an outcome, not a failure
@@ -169,7 +171,7 @@ func (h *Holder) loop(c net.Conn) {
 			h.count(0)
 			return
 		}
-		status, err := readResponse(br)
+		status, err := rawhttp.ReadResponse(br, false)
 		h.count(status)
 		if err != nil || status != 200 {
 			return
@@ -187,36 +189,6 @@ func (h *Holder) Close() {
 	h.conns = nil
 	h.mu.Unlock()
 	h.wg.Wait()
-}
-
-// readResponse reads one response whose body length Content-Length gives and returns its
-// status; bodies are skipped.
-func readResponse(br *bufio.Reader) (int, error) {
-	line, err := br.ReadString('\n')
-	if err != nil {
-		return 0, err
-	}
-	status, err := statusOf([]byte(line))
-	if err != nil {
-		return 0, err
-	}
-	length := 0
-	for {
-		h, err := br.ReadString('\n')
-		if err != nil {
-			return status, err
-		}
-		if h == "\r\n" {
-			break
-		}
-		if k, v, ok := strings.Cut(h, ":"); ok && strings.EqualFold(k, "Content-Length") {
-			if length, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
-				return status, fmt.Errorf("bad Content-Length %q", v)
-			}
-		}
-	}
-	_, err = br.Discard(length)
-	return status, err
 }
 
 // socketBytes sums the kernel's socket buffer memory (skmem r+w+f: received and unread,

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/getsmall/getsmall/internal/rawhttp"
 	"github.com/getsmall/getsmall/memlimit"
 )
 
@@ -192,20 +193,7 @@ func Get(addr, path string, timeout time.Duration) (int, error) {
 	if n < 12 {
 		return 0, fmt.Errorf("short status line %q: %w", buf[:n], err)
 	}
-	return statusOf(buf[:n])
-}
-
-// statusOf parses the status code of an HTTP/1.1 status line.
-func statusOf(b []byte) (int, error) {
-	s := string(b)
-	if !strings.HasPrefix(s, "HTTP/1.1 ") || len(s) < 12 {
-		return 0, fmt.Errorf("not an HTTP/1.1 status line: %q", s)
-	}
-	code, err := strconv.Atoi(s[9:12])
-	if err != nil {
-		return 0, fmt.Errorf("bad status code in %q", s)
-	}
-	return code, nil
+	return rawhttp.StatusOf(buf[:n])
 }
 
 // lockedBuffer collects a process's output from two pipes.

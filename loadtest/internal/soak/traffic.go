@@ -2,14 +2,16 @@ package soak
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/getsmall/getsmall/internal/rawhttp"
 )
 
 // Mix is how many clients of each kind the soak runs at once.
@@ -235,33 +237,12 @@ func (tr *traffic) malformed() {
 }
 
 // readAnswer reads one response; head says it answers a HEAD request, so no body follows.
-// It returns 0 and the error when no status line could be read.
+// It returns 0 and the error when no status line could be read, and -1 for an answer that
+// is not HTTP/1.1, which is counted outside every status.
 func readAnswer(br *bufio.Reader, head bool) (int, error) {
-	line, err := br.ReadString('\n')
-	if err != nil {
-		return 0, err
-	}
-	status, err := statusOf([]byte(line))
-	if err != nil {
-		return -1, err // an answer that is not HTTP/1.1: counted outside every status
-	}
-	length := 0
-	for {
-		h, err := br.ReadString('\n')
-		if err != nil {
-			return status, err
-		}
-		if h == "\r\n" {
-			break
-		}
-		if k, v, ok := strings.Cut(h, ":"); ok && strings.EqualFold(k, "Content-Length") {
-			if length, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
-				return -1, err
-			}
-		}
-	}
-	if !head {
-		_, err = br.Discard(length)
+	status, err := rawhttp.ReadResponse(br, head)
+	if errors.Is(err, rawhttp.ErrMalformed) {
+		return -1, err
 	}
 	return status, err
 }
