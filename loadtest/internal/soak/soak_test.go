@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // TestGoroutines reads a real dump: getsmall 1.26 after SIGQUIT with GOTRACEBACK=all,
