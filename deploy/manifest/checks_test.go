@@ -76,6 +76,18 @@ func TestChecksCatch(t *testing.T) {
 		{"GOMAXPROCS unbounded", func(s *Set) { unsetEnv(s, "GOMAXPROCS") }, "neither GOMAXPROCS nor a CPU limit"},
 		{"GOMAXPROCS unreadable", func(s *Set) { setEnv(s, "GOMAXPROCS", "two") }, `GOMAXPROCS "two"`},
 		{"GOMAXPROCS of a big node", func(s *Set) { setEnv(s, "GOMAXPROCS", "128") }, "holds 38 connections"},
+		{"no preStop sleep", func(s *Set) { container(s).Lifecycle = nil }, "no preStop sleep"},
+		{"preStop exec", func(s *Set) {
+			container(s).Lifecycle.PreStop = &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"sleep", "5"}}}
+		}, "preStop: want only sleep"},
+		{"preStop sleep and exec", func(s *Set) {
+			container(s).Lifecycle.PreStop.Exec = &corev1.ExecAction{Command: []string{"/getsmall", "healthcheck"}}
+		}, "preStop: want only sleep"},
+		{"postStart hook", func(s *Set) {
+			container(s).Lifecycle.PostStart = &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 1}}
+		}, "postStart hook"},
+		{"short preStop sleep", func(s *Set) { container(s).Lifecycle.PreStop.Sleep.Seconds = 1 }, "preStop sleep 1s: want at least 2s"},
+		{"preStop sleep past the grace period", func(s *Set) { container(s).Lifecycle.PreStop.Sleep.Seconds = 10 }, "terminationGracePeriodSeconds must exceed the preStop sleep"},
 		{"no memory limit", func(s *Set) { delete(container(s).Resources.Limits, corev1.ResourceMemory) }, "memory limit"},
 		{"selector grew", func(s *Set) { s.Service.Spec.Selector["tier"] = "web" }, "service selector"},
 		{"label missing", func(s *Set) { delete(s.Service.Labels, "app.kubernetes.io/instance") }, "no label app.kubernetes.io/instance"},
