@@ -63,10 +63,10 @@ func (c *Counts) String() string {
 
 // Failure is one request that did not get a 200.
 type Failure struct {
-	At     time.Time
-	Fresh  bool   // on a new connection (else a kept-alive one)
-	Status int    // 0 when there was no answer
-	Body   string // the answer's first bytes
+	At     time.Time // when the request was sent
+	Fresh  bool      // on a new connection (else a kept-alive one)
+	Status int       // 0 when there was no answer
+	Body   string    // the answer's first bytes
 	Err    string
 }
 
@@ -127,8 +127,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	res := &Result{Counts: newCounts(), KeepAlive: newCounts(), Fresh: newCounts()}
 	var mu sync.Mutex
-	record := func(fresh bool, a answer, d time.Duration) {
+	record := func(fresh bool, a answer, sent time.Time) {
 		status, body, err := a.status, a.body, a.err
+		d := time.Since(sent)
 		mu.Lock()
 		defer mu.Unlock()
 		mode := &res.KeepAlive
@@ -156,7 +157,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		if err != nil || status != http.StatusOK {
 			if len(res.Failures) < maxFailures {
-				f := Failure{At: time.Now(), Fresh: fresh, Status: status, Body: body}
+				f := Failure{At: sent, Fresh: fresh, Status: status, Body: body}
 				if err != nil {
 					f.Err = err.Error()
 				}
@@ -185,7 +186,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				if ctx.Err() != nil && a.err != nil {
 					return // cut off by the end of the run: not the server's failure
 				}
-				record(isFresh, a, time.Since(start))
+				record(isFresh, a, start)
 			}
 		}()
 	}
