@@ -57,6 +57,7 @@ func TestZeroLossRollout(t *testing.T) {
 	pods := waitReady(t, ns, 3)
 	restarted := time.Since(start)
 	victim := pods[0].Name
+	deleted := time.Now()
 	mustKubectl(t, nil, "delete", "pod", victim, "--namespace", ns, "--wait=false")
 	pods = waitReady(t, ns, 3)
 	total := time.Since(start)
@@ -71,6 +72,11 @@ func TestZeroLossRollout(t *testing.T) {
 	t.Logf("load through the Service during it: %v", res)
 	t.Logf("requests %d, non-200 %d, no answer %d, p99 %v; kept-alive clients: %d answers closed their connection, %d requests retried; new connections: %d retried",
 		res.Requests, res.Non200(), res.Errors, res.Percentile(99).Round(10*time.Microsecond), res.KeepAlive.Closed, res.KeepAlive.Retried, res.Fresh.Retried)
+	if last := lastFreshFailure(res.Failures, deleted); !last.IsZero() {
+		// Without a long enough preStop sleep: how long new connections still reached the
+		// deleted pod (they get the drain's 503, or are refused without a drain).
+		t.Logf("new connections failed until %.2f s after the pod's deletion", last.Sub(deleted).Seconds())
+	}
 	if res.Non200() > 0 || res.Errors > 0 {
 		t.Errorf("%d of %d requests got another answer than 200 and %d got none; per second since the restart:\n%s",
 			res.Non200(), res.Requests, res.Errors, timeline(res.Failures, start))
@@ -89,6 +95,18 @@ func TestZeroLossRollout(t *testing.T) {
 			}
 		}
 	}
+}
+
+// lastFreshFailure is the time of the last failure on a new connection after since, or
+// zero.
+func lastFreshFailure(failures []load.Failure, since time.Time) time.Time {
+	var last time.Time
+	for _, f := range failures {
+		if f.Fresh && f.At.After(since) {
+			last = f.At
+		}
+	}
+	return last
 }
 
 // timeline counts failures per second since start, by kind of connection and answer.

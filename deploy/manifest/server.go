@@ -28,10 +28,11 @@ const MinStartupAllowance = 10 * time.Second
 // MinPreStopSleep is the least lifecycle.preStop.sleep the manifests may set. Deleting a
 // pod marks it terminating (the Service's endpoints drop it) and starts its preStop hook at
 // the same moment; the SIGTERM comes after the hook. The sleep keeps the server answering
-// as usual until every kube-proxy has stopped sending it new connections: on the test
-// cluster the last new connection reached a deleted pod up to 0.7 s after the delete
-// (README, Kubernetes), within kube-proxy's 1 s sync period. Twice that period is the floor;
-// the overlays sleep longer, for clusters with more nodes and proxies to update.
+// as usual until every kube-proxy has stopped sending it new connections: without it, new
+// connections through the Service reached a deleted pod up to 0.85 s after the delete on
+// the test cluster (README, Kubernetes), within kube-proxy's 1 s minimum sync period. Twice
+// that period is the floor; the overlays sleep 5 s, for clusters with more nodes and
+// proxies to update.
 const MinPreStopSleep = 2 * time.Second
 
 // MinShutdownDelay is the least SHUTDOWN_DELAY the manifests may set. After the preStop
