@@ -107,8 +107,8 @@ var pushedLine = regexp.MustCompile(`(?m)^pushed (\S+@sha256:[0-9a-f]{64})$`)
 
 // pushImages pushes the images the build targets made to the cluster's registry with
 // make docker-push, the way a user publishes them, and returns the plain and UPX images
-// by digest. The digests come from the registry itself (the tag's manifest, or image
-// index for a multi-platform push), and must be among those docker-push printed.
+// by digest. The digests come from the registry itself (each tag must name an image index
+// that holds this node's platform), and must be among those docker-push printed.
 func pushImages() (plain, upx string, err error) {
 	version := env.version
 	out, err := makeOut("docker-push", "REGISTRY="+env.registry, "VERSION="+version)
