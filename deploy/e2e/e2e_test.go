@@ -6,6 +6,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,6 +14,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,8 +107,8 @@ var pushedLine = regexp.MustCompile(`(?m)^pushed (\S+@sha256:[0-9a-f]{64})$`)
 
 // pushImages pushes the images the build targets made to the cluster's registry with
 // make docker-push, the way a user publishes them, and returns the plain and UPX images
-// by digest. The digests come from the registry itself (the tag's manifest, or image
-// index for a multi-platform push), and must be among those docker-push printed.
+// by digest. The digests come from the registry itself (each tag must name an image index
+// that holds this node's platform), and must be among those docker-push printed.
 func pushImages() (plain, upx string, err error) {
 	version := env.version
 	out, err := makeOut("docker-push", "REGISTRY="+env.registry, "VERSION="+version)
@@ -131,9 +134,17 @@ func pushImages() (plain, upx string, err error) {
 	return refs[version], refs[version+"-upx"], nil
 }
 
-// registryDigest asks the registry which manifest (or index) repo:tag names.
+// indexTypes are the media types of a multi-platform image index.
+var indexTypes = map[string]bool{
+	"application/vnd.oci.image.index.v1+json":                   true,
+	"application/vnd.docker.distribution.manifest.list.v2+json": true,
+}
+
+// registryDigest asks the registry which image index repo:tag names, and returns its
+// digest and platforms: make docker-push pushes one index per variant, and containerd
+// must pick this node's platform out of it.
 func registryDigest(repo, tag string) (string, error) {
-	req, err := http.NewRequest(http.MethodHead, fmt.Sprintf("http://%s/v2/%s/manifests/%s", env.registry, repo, tag), http.NoBody)
+	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("http://%s/v2/%s/manifests/%s", env.registry, repo, tag), http.NoBody)
 	if err != nil {
 		return "", err
 	}
@@ -145,11 +156,30 @@ func registryDigest(repo, tag string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_ = resp.Body.Close()
-	digest := resp.Header.Get("Docker-Content-Digest")
+	defer resp.Body.Close()
+	var index struct {
+		Manifests []struct {
+			Platform struct{ OS, Architecture, Variant string }
+		}
+	}
+	digest, kind := resp.Header.Get("Docker-Content-Digest"), resp.Header.Get("Content-Type")
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(digest, "sha256:") {
 		return "", fmt.Errorf("registry %s has no %s:%s (%s)", env.registry, repo, tag, resp.Status)
 	}
+	if !indexTypes[kind] {
+		return "", fmt.Errorf("%s:%s is a %s, want the image index make docker-push writes", repo, tag, kind)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&index); err != nil {
+		return "", fmt.Errorf("%s:%s: %w", repo, tag, err)
+	}
+	var platforms []string
+	for _, m := range index.Manifests {
+		platforms = append(platforms, strings.TrimSuffix(m.Platform.OS+"/"+m.Platform.Architecture+"/"+m.Platform.Variant, "/"))
+	}
+	if !slices.Contains(platforms, runtime.GOOS+"/"+runtime.GOARCH) {
+		return "", fmt.Errorf("%s:%s names %v, not this node's %s/%s", repo, tag, platforms, runtime.GOOS, runtime.GOARCH)
+	}
+	fmt.Fprintf(os.Stderr, "e2e: %s:%s is the index %s of %s\n", repo, tag, digest, strings.Join(platforms, ", "))
 	return digest, nil
 }
 

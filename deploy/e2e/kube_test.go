@@ -77,8 +77,9 @@ metadata:
 }
 
 // render builds overlay with the pushed image (by digest), SHUTDOWN_DELAY set to delay
-// and a preStop sleep of preStop seconds when they are not empty: a kustomization of its
-// own on top of the overlay, the way a user's deployment repository would.
+// and the preStop sleep to preStop seconds ("0" removes the hook) when they are not
+// empty: a kustomization of its own on top of the overlay, the way a user's deployment
+// repository would.
 func render(t *testing.T, overlay, image, delay, preStop string) *manifest.Set {
 	t.Helper()
 	name, digest, ok := strings.Cut(image, "@")
@@ -115,7 +116,11 @@ spec:
 		if delay != "" {
 			patch += fmt.Sprintf("          env:\n            - name: SHUTDOWN_DELAY\n              value: %q\n", delay)
 		}
-		if preStop != "" {
+		switch preStop {
+		case "":
+		case "0":
+			patch += "          lifecycle: null\n" // a strategic merge patch's null deletes
+		default:
 			patch += fmt.Sprintf("          lifecycle:\n            preStop:\n              sleep:\n                seconds: %s\n", preStop)
 		}
 		if err := os.WriteFile(filepath.Join(dir, "drain.yaml"), []byte(patch), 0o600); err != nil {
@@ -190,18 +195,15 @@ func serviceURL(t *testing.T, ns string) string {
 	return fmt.Sprintf("http://%s:%d/health", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
 }
 
-// envValue is the value the rendered container gives the variable name.
-func envValue(t *testing.T, set *manifest.Set, name string) string {
+// drainOf is the rendered pod's way out: preStop sleep, SHUTDOWN_DELAY and the rest.
+func drainOf(t *testing.T, set *manifest.Set) manifest.Drain {
 	t.Helper()
-	c, err := set.Container(manifest.ContainerName)
+	d, err := manifest.DrainOf(set)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range c.Env {
-		if e.Name == name {
-			return e.Value
-		}
+	if c, _ := set.Container(manifest.ContainerName); c.Lifecycle != nil && c.Lifecycle.PreStop != nil && c.Lifecycle.PreStop.Sleep == nil {
+		t.Fatalf("preStop hook other than a sleep: %+v", c.Lifecycle.PreStop)
 	}
-	t.Fatalf("container sets no %s", name)
-	return ""
+	return d
 }

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,17 +21,20 @@ import (
 )
 
 // TestOverlays applies each overlay into its own restricted namespace and checks that it
-// rolls out, that every pod is ready and runs the pushed image, that /health answers 200
-// through the Service, and that admission refuses an unhardened pod there.
+// rolls out, that every pod is ready and runs the pushed image for this node's platform,
+// that the server derived from its memory limit what the manifest checks expect, that
+// /health answers 200 through the Service, and that admission refuses an unhardened pod
+// there.
 func TestOverlays(t *testing.T) {
 	for _, tc := range []struct {
 		overlay string
 		image   *string
+		upx     bool
 		pods    int32
 	}{
-		{"dev", &env.plain, 1},
-		{"edge", &env.upx, 1},
-		{"prod", &env.plain, 3}, // the autoscaler's minimum: it scales the Deployment up
+		{"dev", &env.plain, false, 1},
+		{"edge", &env.upx, true, 1},
+		{"prod", &env.plain, false, 3}, // the autoscaler's minimum: it scales the Deployment up
 	} {
 		t.Run(tc.overlay, func(t *testing.T) {
 			t.Parallel()
@@ -49,12 +55,64 @@ func TestOverlays(t *testing.T) {
 					}
 				}
 			}
+			checkPlatform(t, ns, pods[0].Name)
+			checkDerivedMemory(t, ns, pods, set, tc.upx)
 			checkHealthThroughService(t, ns)
 			checkAdmission(t, ns, set)
 			if tc.overlay == "prod" {
 				logAutoscalerAndBudget(t, ns)
 			}
 		})
+	}
+}
+
+// checkPlatform runs the image's own `getsmall version` in the pod: containerd picked
+// the image for this node's platform out of the pushed index (the binary reports the
+// platform it was built for, which an emulated foreign binary would too), and it is the
+// build under test.
+func checkPlatform(t *testing.T, ns, pod string) {
+	t.Helper()
+	out := mustKubectl(t, nil, "exec", pod, "--namespace", ns, "--", "/getsmall", "version")
+	platform := runtime.GOOS + "/" + runtime.GOARCH
+	if !strings.Contains(out, " "+platform+"\n") || !strings.HasPrefix(out, "getsmall "+env.version+"\n") {
+		t.Errorf("pod %s: getsmall version says\n%s\nwant version %s built for %s", pod, out, env.version, platform)
+	}
+}
+
+// startLine is the server's start-up line's memory part.
+var startLine = regexp.MustCompile(`memory limit ([0-9.]+) MiB, ([0-9.]+) MiB in use: max-conns (\d+)( \(set\))?, GOMEMLIMIT ([0-9.]+) MiB`)
+
+// checkDerivedMemory reads each pod's start-up line: the server found the container's
+// memory limit, derived its cap without a warning, and the cap is at least what the
+// manifest checks computed (their model is cgroup v2's, which charges each connection's
+// socket buffers; a cgroup v1 node fits more).
+func checkDerivedMemory(t *testing.T, ns string, pods []corev1.Pod, set *manifest.Set, upx bool) {
+	t.Helper()
+	c, err := set.Container(manifest.ContainerName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := manifest.MemoryOf(c, upx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pods {
+		log := mustKubectl(t, nil, "logs", p.Name, "--namespace", ns)
+		if strings.Contains(log, "warning") {
+			t.Errorf("pod %s warned at start:\n%s", p.Name, log)
+		}
+		m := startLine.FindStringSubmatch(log)
+		if m == nil {
+			t.Errorf("pod %s: no start-up line with a memory limit:\n%s", p.Name, log)
+			continue
+		}
+		limit, _ := strconv.ParseFloat(m[1], 64)
+		conns, _ := strconv.Atoi(m[3])
+		t.Logf("pod %s: %s", p.Name, m[0])
+		if int64(limit*(1<<20)+0.5)>>10 != want.Limit>>10 || m[4] != "" || conns < want.Conns {
+			t.Errorf("pod %s derived %q; want the limit %d MiB and at least the %d connections the manifest checks expect",
+				p.Name, m[0], want.Limit>>20, want.Conns)
+		}
 	}
 }
 

@@ -3,6 +3,13 @@
 // every request got a 200. Half the workers reuse keep-alive connections, as a proxy or
 // a service mesh does; the other half open a new connection for every request, so every
 // request is routed afresh and a pod that stops accepting too early shows up at once.
+//
+// The clients are Go's net/http, with its retry: a GET sent on a reused keep-alive
+// connection that the server closed before any byte of an answer (it was idle, and the
+// close crossed the request) is sent again on a new connection, as browsers do. Only that
+// is retried: an answer, a 503 included, is never sent again, and neither is a request
+// whose connection was refused or reset on a new connection. Counts.Retried says how often
+// the retry happened, so it hides nothing.
 package load
 
 import (
@@ -11,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"slices"
 	"sync"
 	"time"
@@ -34,6 +42,13 @@ type Counts struct {
 	Statuses map[int]int    // every status code seen, with its count
 	Other    map[string]int // the answers other than 200, by status and body
 	Errors   int            // requests that got no answer (refused, reset, timed out)
+	// Retried counts requests the client sent more than once: a reused connection closed
+	// before any answer, the request sent again on a new one (the package comment).
+	Retried int
+	// Closed counts answers that closed their connection (Connection: close). On kept-alive
+	// connections that is the server's doing, as a draining server's answers are; the
+	// other clients ask for it on every request.
+	Closed int
 }
 
 func newCounts() Counts { return Counts{Statuses: map[int]int{}, Other: map[string]int{}} }
@@ -42,15 +57,16 @@ func newCounts() Counts { return Counts{Statuses: map[int]int{}, Other: map[stri
 func (c *Counts) Non200() int { return c.Requests - c.Errors - c.OK }
 
 func (c *Counts) String() string {
-	return fmt.Sprintf("%d requests, %d x 200, %d other statuses %v, %d errors", c.Requests, c.OK, c.Non200(), c.Statuses, c.Errors)
+	return fmt.Sprintf("%d requests, %d x 200, %d other statuses %v, %d errors, %d retried, %d answers closing the connection",
+		c.Requests, c.OK, c.Non200(), c.Statuses, c.Errors, c.Retried, c.Closed)
 }
 
 // Failure is one request that did not get a 200.
 type Failure struct {
-	At     time.Time
-	Fresh  bool   // on a new connection (else a kept-alive one)
-	Status int    // 0 when there was no answer
-	Body   string // the answer's first bytes
+	At     time.Time // when the request was sent
+	Fresh  bool      // on a new connection (else a kept-alive one)
+	Status int       // 0 when there was no answer
+	Body   string    // the answer's first bytes
 	Err    string
 }
 
@@ -111,7 +127,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	res := &Result{Counts: newCounts(), KeepAlive: newCounts(), Fresh: newCounts()}
 	var mu sync.Mutex
-	record := func(fresh bool, status int, body string, err error, d time.Duration) {
+	record := func(fresh bool, a answer, sent time.Time) {
+		status, body, err := a.status, a.body, a.err
+		d := time.Since(sent)
 		mu.Lock()
 		defer mu.Unlock()
 		mode := &res.KeepAlive
@@ -120,6 +138,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		for _, c := range []*Counts{&res.Counts, mode} {
 			c.Requests++
+			if a.attempts > 1 {
+				c.Retried++
+			}
+			if a.closed {
+				c.Closed++
+			}
 			switch {
 			case err != nil:
 				c.Errors++
@@ -133,7 +157,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		if err != nil || status != http.StatusOK {
 			if len(res.Failures) < maxFailures {
-				f := Failure{At: time.Now(), Fresh: fresh, Status: status, Body: body}
+				f := Failure{At: sent, Fresh: fresh, Status: status, Body: body}
 				if err != nil {
 					f.Err = err.Error()
 				}
@@ -158,11 +182,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			defer wg.Done()
 			for range ticks {
 				start := time.Now()
-				status, body, err := get(ctx, client, cfg.URL)
-				if ctx.Err() != nil && err != nil {
+				a := get(ctx, client, cfg.URL)
+				if ctx.Err() != nil && a.err != nil {
 					return // cut off by the end of the run: not the server's failure
 				}
-				record(isFresh, status, body, err, time.Since(start))
+				record(isFresh, a, start)
 			}
 		}()
 	}
@@ -197,22 +221,38 @@ loop:
 // maxBody is how much of an answer is kept: enough for getsmall's JSON bodies.
 const maxBody = 64
 
-func get(ctx context.Context, client *http.Client, url string) (status int, body string, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
+// answer is what one request got.
+type answer struct {
+	status   int
+	body     string
+	err      error
+	attempts int  // connections the request was sent on: more than one is a retry
+	closed   bool // the answer closed its connection
+}
+
+func get(ctx context.Context, client *http.Client, url string) answer {
+	var a answer
+	// The transport asks for a connection once per attempt, so GotConn counts them.
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { a.attempts++ }}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodGet, url, http.NoBody)
 	if err != nil {
-		return 0, "", err
+		a.err = err
+		return a
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, "", err
+		a.err = err
+		return a
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+	}
 	if err != nil {
-		return 0, "", err
+		a.err = err
+		return a
 	}
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return 0, "", err
-	}
-	return resp.StatusCode, string(b), nil
+	a.status, a.body, a.closed = resp.StatusCode, string(b), resp.Close
+	return a
 }

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,6 +26,10 @@ func TestChecksCatch(t *testing.T) {
 			}
 		}
 		c.Env = append(c.Env, corev1.EnvVar{Name: name, Value: value})
+	}
+	unsetEnv := func(s *Set, name string) {
+		c := container(s)
+		c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == name })
 	}
 	memory := func(s *Set, request, limit string) {
 		r := &container(s).Resources
@@ -61,12 +66,28 @@ func TestChecksCatch(t *testing.T) {
 		{"variable the server ignores", func(s *Set) { setEnv(s, "SHUTDWON_DELAY", "5s") }, "SHUTDWON_DELAY: the server does not read it"},
 		{"port moved", func(s *Set) { setEnv(s, "ADDR", ":9090") }, "the server listens on :9090"},
 		{"service by port number", func(s *Set) { s.Service.Spec.Ports[0].TargetPort = intstr.FromInt32(8080) }, `want the named port "http"`},
-		{"memory limit too small", func(s *Set) { memory(s, "8Mi", "12Mi") }, "cannot hold 448 connections"},
-		{"cap above what the limit holds", func(s *Set) { setEnv(s, "MAX_CONNS", "2000") }, "cannot hold 2000 connections"},
-		{"cap too small to use", func(s *Set) { setEnv(s, "MAX_CONNS", "10") }, "accepts only 10 connections"},
-		{"request below a started server", func(s *Set) { memory(s, "4Mi", "") }, "below the 8.0 MiB a started server uses"},
-		{"GOMEMLIMIT at the limit", func(s *Set) { setEnv(s, "GOMEMLIMIT", "16MiB") }, "GOMEMLIMIT 16MiB is not below"},
+		{"memory limit too small", func(s *Set) { memory(s, "4Mi", "10Mi") }, "holds 62 connections of up to 80 KiB in the plain image with GOMAXPROCS 2, want at least 64: 11Mi would hold them"},
+		{"cap above what the limit holds", func(s *Set) { setEnv(s, "MAX_CONNS", "2000") }, "MAX_CONNS 2000: a memory limit of 16.0 MiB holds 139 connections"},
+		{"cap too small to use", func(s *Set) { setEnv(s, "MAX_CONNS", "10") }, "MAX_CONNS 10: want at least 64"},
+		{"request below a started server", func(s *Set) { memory(s, "1Mi", "") }, "below the 2.0 MiB a started server in the plain image uses"},
+		{"request above the limit", func(s *Set) { memory(s, "32Mi", "") }, "exceeds the limit"},
+		{"GOMEMLIMIT at the limit", func(s *Set) { setEnv(s, "GOMEMLIMIT", "16MiB") }, "GOMEMLIMIT 16MiB is above the 8.6 MiB"},
 		{"GOMEMLIMIT unreadable", func(s *Set) { setEnv(s, "GOMEMLIMIT", "16M") }, `GOMEMLIMIT "16M"`},
+		{"GOMAXPROCS unbounded", func(s *Set) { unsetEnv(s, "GOMAXPROCS") }, "neither GOMAXPROCS nor a CPU limit"},
+		{"GOMAXPROCS unreadable", func(s *Set) { setEnv(s, "GOMAXPROCS", "two") }, `GOMAXPROCS "two"`},
+		{"GOMAXPROCS of a big node", func(s *Set) { setEnv(s, "GOMAXPROCS", "128") }, "holds 38 connections"},
+		{"no preStop sleep", func(s *Set) { container(s).Lifecycle = nil }, "no preStop sleep"},
+		{"preStop exec", func(s *Set) {
+			container(s).Lifecycle.PreStop = &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"sleep", "5"}}}
+		}, "preStop: want only sleep"},
+		{"preStop sleep and exec", func(s *Set) {
+			container(s).Lifecycle.PreStop.Exec = &corev1.ExecAction{Command: []string{"/getsmall", "healthcheck"}}
+		}, "preStop: want only sleep"},
+		{"postStart hook", func(s *Set) {
+			container(s).Lifecycle.PostStart = &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 1}}
+		}, "postStart hook"},
+		{"short preStop sleep", func(s *Set) { container(s).Lifecycle.PreStop.Sleep.Seconds = 1 }, "preStop sleep 1s: want at least 2s"},
+		{"preStop sleep past the grace period", func(s *Set) { container(s).Lifecycle.PreStop.Sleep.Seconds = 10 }, "terminationGracePeriodSeconds must exceed the preStop sleep"},
 		{"no memory limit", func(s *Set) { delete(container(s).Resources.Limits, corev1.ResourceMemory) }, "memory limit"},
 		{"selector grew", func(s *Set) { s.Service.Spec.Selector["tier"] = "web" }, "service selector"},
 		{"label missing", func(s *Set) { delete(s.Service.Labels, "app.kubernetes.io/instance") }, "no label app.kubernetes.io/instance"},
@@ -81,38 +102,11 @@ func TestChecksCatch(t *testing.T) {
 			t.Parallel()
 			s := render(t, "prod")
 			tc.mutate(s)
-			err := Check(s, uid, gid, CurrentModel())
+			err := Check(s, uid, gid, false)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v\nwant an error containing %q", err, tc.want)
 			}
 		})
-	}
-}
-
-// TestCheckMemoryWithDerivedCap points CheckMemory at a model whose cap follows the
-// limit, as the server's will: without MAX_CONNS the derived cap decides.
-func TestCheckMemoryWithDerivedCap(t *testing.T) {
-	t.Parallel()
-	m := CurrentModel()
-	m.MaxConns = func(limit int64) int { return int((limit - m.Baseline) / m.PerConn) }
-	for _, tc := range []struct {
-		limit string
-		env   []corev1.EnvVar
-		want  string // empty: passes
-	}{
-		{"16Mi", nil, ""},
-		{"64Mi", nil, ""},
-		{"8500Ki", nil, "accepts only 18 connections"},
-		{"16Mi", []corev1.EnvVar{{Name: "MAX_CONNS", Value: "4096"}}, "cannot hold 4096"},
-	} {
-		c := &corev1.Container{Name: "getsmall", Env: tc.env, Resources: corev1.ResourceRequirements{
-			Requests: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("8500Ki")},
-			Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse(tc.limit)},
-		}}
-		err := CheckMemory(c, m)
-		if (tc.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("limit %s, env %v: got %v, want %q", tc.limit, tc.env, err, tc.want)
-		}
 	}
 }
 

@@ -3,88 +3,135 @@ package manifest
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
-	"github.com/getsmall/getsmall/server"
+	"github.com/getsmall/getsmall/memlimit"
 	corev1 "k8s.io/api/core/v1"
 )
 
-// MemoryModel is how much memory the server needs, as the checks see it.
-type MemoryModel struct {
-	// Baseline is the resident memory of a started server with no connection.
-	Baseline int64
-	// PerConn is what each open connection adds (buffers and socket memory).
-	PerConn int64
-	// MaxConns is the connection cap the server runs with inside a memory limit of limit
-	// bytes when MAX_CONNS is not set.
-	MaxConns func(limit int64) int
+// MinUsefulConns is the fewest connections the server in a pod must accept, whether it
+// derives its cap from the memory limit or MAX_CONNS sets it. The kubelet's probes need a
+// connection each and count against the cap: a pod whose cap is full of clients' idle
+// keep-alive connections answers the readiness probe 503 (it leaves the Service) and, for
+// long enough, the liveness probe (it is restarted). 64 leaves room for the probes next to
+// the keep-alive pools of a few proxies (an ingress controller, a mesh sidecar, a
+// monitoring agent), and is four times the server's own floor (memlimit.MinConns), below
+// which it warns at start.
+const MinUsefulConns = 64
+
+// Memory is what the server in a container will find and derive at start, from the
+// model in package memlimit (memlimit.ForImage: the image's measured start, cgroup v2 as
+// current nodes run it, the default read limits).
+type Memory struct {
+	Request, Limit int64 // the container's memory request and limit, bytes
+	UPX            bool  // the UPX image, which starts with the unpacked program in memory
+	Procs          int   // GOMAXPROCS in the container
+	Budget         memlimit.Budget
+	// Conns is the connection cap the server runs with: MAX_CONNS when set (ConnsSet),
+	// else the derived Budget.MaxConns.
+	Conns    int
+	ConnsSet bool
 }
 
-// MinConns is the fewest connections a pod must be able to hold: the kubelet's probes,
-// kube-proxy's and a load balancer's keep-alive connections, and room for clients.
-const MinConns = 64
-
-// CurrentModel is the server's memory model today, as the memory cgroup counts it (what
-// the OOM killer goes by): the edge overlay's UPX container uses 8,196 KiB at rest on the
-// test cluster (7,436 KiB of it resident, all anonymous: the unpacked program), the plain
-// image less; each connection holding a partial request adds 13 to 15 KiB there, and about
-// 600 of them OOM-kill the UPX image at 16 MiB under Docker. The server's cap does not
-// depend on the limit yet: it is server.Defaults().MaxConns.
-//
-// When the server derives its cap and GOMEMLIMIT from the container's limit, this becomes
-// the server's exported model (its baseline and per-connection constants, and the cap it
-// derives for a limit).
-func CurrentModel() MemoryModel {
-	return MemoryModel{
-		Baseline: 8200 << 10,
-		PerConn:  16 << 10,
-		MaxConns: func(int64) int { return server.Defaults().MaxConns },
-	}
-}
-
-// CheckMemory checks the container's memory request and limit against the model: the
-// request covers a started server (the scheduler's promise is true), the limit holds a
-// full house of connections at the cap the server will run with (MAX_CONNS, or the cap it
-// derives), that cap is useful, and GOMEMLIMIT, if set, is below the limit.
-func CheckMemory(c *corev1.Container, m MemoryModel) error {
-	cfg, env, err := ServerConfig(c)
+// MemoryOf returns what the server in c will derive, for the plain or the UPX image.
+func MemoryOf(c *corev1.Container, upx bool) (Memory, error) {
+	cfg, set, err := ServerConfig(c)
 	if err != nil {
-		return fmt.Errorf("container %s: %w", c.Name, err)
+		return Memory{}, fmt.Errorf("container %s: %w", c.Name, err)
 	}
 	req, hasReq := c.Resources.Requests[corev1.ResourceMemory]
 	limit, hasLimit := c.Resources.Limits[corev1.ResourceMemory]
 	if !hasReq || !hasLimit {
-		return fmt.Errorf("container %s: set both a memory request and a memory limit (the server sizes itself by the limit)", c.Name)
+		return Memory{}, fmt.Errorf("container %s: set both a memory request and a memory limit (the server sizes itself by the limit)", c.Name)
+	}
+	procs, err := goMaxProcs(c, set)
+	if err != nil {
+		return Memory{}, fmt.Errorf("container %s: %w", c.Name, err)
+	}
+	m := Memory{Request: req.Value(), Limit: limit.Value(), UPX: upx, Procs: procs, ConnsSet: cfg.MaxConnsSet()}
+	m.Budget = memlimit.ForImage(m.Limit, upx, procs)
+	m.Conns = m.Budget.MaxConns
+	if m.ConnsSet {
+		m.Conns = cfg.MaxConns
+	}
+	return m, nil
+}
+
+// goMaxProcs is the GOMAXPROCS the Go runtime will choose in c: the GOMAXPROCS variable,
+// else the CPU limit rounded up with the runtime's minimum of 2 (Go 1.25 and later). The
+// model keeps memory free per GOMAXPROCS (memlimit.ThreadBytes), and without either the
+// runtime takes the node's CPU count: the same manifest would derive 139 connections in
+// 16 MiB on a 2-CPU node and 38 on a 128-CPU one. So one of the two must bound it.
+func goMaxProcs(c *corev1.Container, env map[string]string) (int, error) {
+	if v, ok := env["GOMAXPROCS"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			// The runtime ignores such a value silently and uses the node's CPU count.
+			return 0, fmt.Errorf("GOMAXPROCS %q: want a whole number of at least 1", v)
+		}
+		return n, nil
+	}
+	if cpu, ok := c.Resources.Limits[corev1.ResourceCPU]; ok {
+		return max(2, int(math.Ceil(float64(cpu.MilliValue())/1000))), nil
+	}
+	return 0, errors.New("neither GOMAXPROCS nor a CPU limit: GOMAXPROCS would be the node's CPU count, and the connection cap the server derives would depend on the node")
+}
+
+// CheckMemory checks the container's memory against what the server will derive there
+// (MemoryOf): the request covers a started server, so the scheduler's promise is true;
+// the cap the server runs with is at least MinUsefulConns and fits the limit, so it
+// starts without a warning; and GOMEMLIMIT, if set, leaves the connections their room.
+func CheckMemory(c *corev1.Container, upx bool) error {
+	m, err := MemoryOf(c, upx)
+	if err != nil {
+		return err
+	}
+	image := "plain"
+	baseline := int64(memlimit.BaselinePlainBytes)
+	if upx {
+		image, baseline = "UPX", memlimit.BaselineUPXBytes
 	}
 	var errs []error
-	if req.Value() < m.Baseline {
-		errs = append(errs, fmt.Errorf("memory request %s is below the %s a started server uses", req.String(), mib(m.Baseline)))
+	if m.Request < baseline {
+		errs = append(errs, fmt.Errorf("memory request %s is below the %s a started server in the %s image uses", mib(m.Request), mib(baseline), image))
 	}
-	if req.Cmp(limit) > 0 {
-		errs = append(errs, fmt.Errorf("memory request %s exceeds the limit %s", req.String(), limit.String()))
+	if m.Request > m.Limit {
+		errs = append(errs, fmt.Errorf("memory request %s exceeds the limit %s", mib(m.Request), mib(m.Limit)))
 	}
-	conns := m.MaxConns(limit.Value())
-	if _, ok := env["MAX_CONNS"]; ok {
-		conns = cfg.MaxConns
+	fits := max(m.Budget.Room/m.Budget.ConnBytes, 0)
+	holds := fmt.Sprintf("a memory limit of %s holds %d connections of up to %s in the %s image with GOMAXPROCS %d",
+		mib(m.Limit), fits, kib(m.Budget.ConnBytes), image, m.Procs)
+	switch {
+	case m.ConnsSet && m.Conns < MinUsefulConns:
+		errs = append(errs, fmt.Errorf("MAX_CONNS %d: want at least %d (the probes need connections too)", m.Conns, MinUsefulConns))
+	case m.ConnsSet && !m.Budget.Fits(m.Conns):
+		errs = append(errs, fmt.Errorf("MAX_CONNS %d: %s; %d need %s", m.Conns, holds, m.Conns, wholeMi(m.Budget.LimitFor(m.Limit, m.Conns))))
+	case !m.ConnsSet && m.Conns < MinUsefulConns:
+		errs = append(errs, fmt.Errorf("%s, want at least %d: %s would hold them", holds, MinUsefulConns, wholeMi(m.Budget.LimitFor(m.Limit, MinUsefulConns))))
 	}
-	if full := m.Baseline + int64(conns)*m.PerConn; full > limit.Value() {
-		errs = append(errs, fmt.Errorf("memory limit %s cannot hold %d connections: %s + %d x %s = %s",
-			limit.String(), conns, mib(m.Baseline), conns, kib(m.PerConn), mib(full)))
-	}
-	if conns < MinConns {
-		errs = append(errs, fmt.Errorf("with a memory limit of %s the server accepts only %d connections, want at least %d", limit.String(), conns, MinConns))
-	}
-	if v, ok := env["GOMEMLIMIT"]; ok {
+	if v, ok := envValue(c, "GOMEMLIMIT"); ok {
 		n, err := parseGoMemLimit(v)
 		switch {
 		case err != nil:
 			errs = append(errs, fmt.Errorf("GOMEMLIMIT %q: %w", v, err))
-		case n >= limit.Value():
-			errs = append(errs, fmt.Errorf("GOMEMLIMIT %s is not below the memory limit %s: the GC would not act before the OOM killer", v, limit.String()))
+		case n > m.Budget.SoftLimit:
+			errs = append(errs, fmt.Errorf("GOMEMLIMIT %s is above the %s a memory limit of %s leaves for Go: the collector would not act before the OOM killer (the server warns at start)",
+				v, mib(m.Budget.SoftLimit), mib(m.Limit)))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// envValue returns the literal value c gives the variable name.
+func envValue(c *corev1.Container, name string) (string, bool) {
+	for _, e := range c.Env {
+		if e.Name == name {
+			return e.Value, true
+		}
+	}
+	return "", false
 }
 
 // parseGoMemLimit reads GOMEMLIMIT as the Go runtime does: a number of bytes with an
@@ -109,4 +156,8 @@ func parseGoMemLimit(s string) (int64, error) {
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+// wholeMi is n bytes rounded up to a Kubernetes quantity in Mi.
+func wholeMi(n int64) string { return fmt.Sprintf("%dMi", (n+1<<20-1)>>20) }
+
 func kib(n int64) string { return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10)) }

@@ -147,11 +147,12 @@ func checkImage(s *Set) error {
 }
 
 // Check runs every check on s: Pod Security "restricted", hardening for the images' user
-// uid:gid, the objects' fit, the server's settings and the memory model m.
-func Check(s *Set, uid, gid int64, m MemoryModel) error {
+// uid:gid, the objects' fit, the server's settings, and its memory for the plain or the
+// UPX image (upx).
+func Check(s *Set, uid, gid int64, upx bool) error {
 	c, err := s.Container(ContainerName)
 	if err != nil {
 		return err
 	}
-	return errors.Join(CheckPodSecurity(s), CheckHardening(s, uid, gid), CheckObjects(s), CheckServer(s), CheckMemory(c, m))
+	return errors.Join(CheckPodSecurity(s), CheckHardening(s, uid, gid), CheckObjects(s), CheckServer(s), CheckMemory(c, upx))
 }

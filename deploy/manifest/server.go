@@ -25,12 +25,22 @@ const (
 // machine of the README's load test; a small ARM board is many times slower.
 const MinStartupAllowance = 10 * time.Second
 
-// MinShutdownDelay is the least SHUTDOWN_DELAY the manifests may set. A pod's deletion
-// sends SIGTERM and removes it from the endpoints at the same moment; kube-proxy then takes
-// up to its 1 s iptables sync period to stop sending it new connections (0.05 to 0.5 s
-// measured here). Without a delay the rollout test loses requests to refused connections;
-// from 1 s on it loses none (README, Kubernetes). Twice the sync period is the floor; the
-// overlays use 5 s for clusters with more nodes and load balancers to update.
+// MinPreStopSleep is the least lifecycle.preStop.sleep the manifests may set. Deleting a
+// pod marks it terminating (the Service's endpoints drop it) and starts its preStop hook at
+// the same moment; the SIGTERM comes after the hook. The sleep keeps the server answering
+// as usual until every kube-proxy has stopped sending it new connections: without it, new
+// connections through the Service reached a deleted pod up to 0.85 s after the delete on
+// the test cluster (README, Kubernetes), within kube-proxy's 1 s minimum sync period. Twice
+// that period is the floor; the overlays sleep 5 s, for clusters with more nodes and
+// proxies to update.
+const MinPreStopSleep = 2 * time.Second
+
+// MinShutdownDelay is the least SHUTDOWN_DELAY the manifests may set. After the preStop
+// sleep, the drain answers /health 503 to health checkers that ask the pod directly (one
+// connection per check) and closes every kept-alive connection after its next answer, so
+// its client moves on without an error. It must last a readiness period at least (checked
+// with the probe), and a client that sends a request at least this often is moved off
+// before the listener closes.
 const MinShutdownDelay = 2 * time.Second
 
 // runtimeEnv are the variables the Go runtime reads; the container may set them although
@@ -74,7 +84,8 @@ func ServerConfig(c *corev1.Container) (cfg server.Config, set map[string]string
 }
 
 // CheckServer checks that the manifests agree with the server they run: its port, its
-// health path, and a shutdown that the probes and the grace period leave room for.
+// health path, and a way out (preStop sleep, then the server's drain and shutdown) that
+// the probes and the grace period leave room for.
 func CheckServer(s *Set) error {
 	c, err := s.Container(ContainerName)
 	if err != nil {
@@ -84,7 +95,7 @@ func CheckServer(s *Set) error {
 	if err != nil {
 		return fmt.Errorf("container %s: %w", c.Name, err)
 	}
-	return errors.Join(checkPorts(s, c, cfg), checkProbes(c, cfg), checkShutdown(s, cfg))
+	return errors.Join(checkPorts(s, c, cfg), checkProbes(c, cfg), checkShutdown(s, c, cfg))
 }
 
 func checkPorts(s *Set, c *corev1.Container, cfg server.Config) error {
@@ -153,8 +164,9 @@ func checkProbes(c *corev1.Container, cfg server.Config) error {
 	if w := window(c.ReadinessProbe, failures(c.ReadinessProbe)); w > cfg.ShutdownDelay {
 		errs = append(errs, fmt.Errorf("readiness probe takes up to %v to see /health 503, longer than SHUTDOWN_DELAY %v", w, cfg.ShutdownDelay))
 	}
-	// The first failed liveness probe may come the moment draining starts; the restart
-	// comes failureThreshold-1 periods later. By then the server must have exited.
+	// The server answers as usual during the preStop sleep. The first failed liveness probe
+	// may come the moment the drain starts; the restart comes failureThreshold-1 periods
+	// later. By then the server must have exited.
 	if w := window(c.LivenessProbe, failures(c.LivenessProbe)-1); w <= drain {
 		errs = append(errs, fmt.Errorf("liveness probe restarts after %v of failures, within the shutdown's %v (SHUTDOWN_DELAY + SHUTDOWN_TIMEOUT): a draining pod could be killed", w, drain))
 	}
@@ -179,15 +191,60 @@ func failures(p *corev1.Probe) int32 {
 	return p.FailureThreshold
 }
 
-func checkShutdown(s *Set, cfg server.Config) error {
-	var errs []error
-	if cfg.ShutdownDelay < MinShutdownDelay {
-		errs = append(errs, fmt.Errorf("SHUTDOWN_DELAY %v: want at least %v, the time endpoints took to converge here", cfg.ShutdownDelay, MinShutdownDelay))
+// Drain is a pod's way out as the manifests set it: the preStop sleep, then the server's
+// drain and shutdown (SIGTERM), all inside the grace period.
+type Drain struct {
+	PreStopSleep    time.Duration // lifecycle.preStop.sleep.seconds
+	ShutdownDelay   time.Duration // SHUTDOWN_DELAY: /health 503 to new connections, Connection: close
+	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: the longest wait for open connections
+	Grace           time.Duration // terminationGracePeriodSeconds, from the delete to SIGKILL
+}
+
+// Longest is how long the pod can take from its deletion to the server's exit.
+func (d Drain) Longest() time.Duration { return d.PreStopSleep + d.ShutdownDelay + d.ShutdownTimeout }
+
+// DrainOf reads the drain of s's container (the grace period is 0 when unset).
+func DrainOf(s *Set) (Drain, error) {
+	c, err := s.Container(ContainerName)
+	if err != nil {
+		return Drain{}, err
 	}
-	grace := s.Deployment.Spec.Template.Spec.TerminationGracePeriodSeconds
-	need := cfg.ShutdownDelay + cfg.ShutdownTimeout
-	if grace == nil || time.Duration(*grace)*time.Second <= need {
-		errs = append(errs, fmt.Errorf("terminationGracePeriodSeconds must exceed SHUTDOWN_DELAY + SHUTDOWN_TIMEOUT = %v, or the kubelet kills the server mid-shutdown", need))
+	cfg, _, err := ServerConfig(c)
+	if err != nil {
+		return Drain{}, fmt.Errorf("container %s: %w", c.Name, err)
+	}
+	d := Drain{ShutdownDelay: cfg.ShutdownDelay, ShutdownTimeout: cfg.ShutdownTimeout}
+	if l := c.Lifecycle; l != nil && l.PreStop != nil && l.PreStop.Sleep != nil {
+		d.PreStopSleep = time.Duration(l.PreStop.Sleep.Seconds) * time.Second
+	}
+	if g := s.Deployment.Spec.Template.Spec.TerminationGracePeriodSeconds; g != nil {
+		d.Grace = time.Duration(*g) * time.Second
+	}
+	return d, nil
+}
+
+func checkShutdown(s *Set, c *corev1.Container, cfg server.Config) error {
+	var errs []error
+	switch l := c.Lifecycle; {
+	case l != nil && l.PostStart != nil:
+		errs = append(errs, errors.New("postStart hook: the image has nothing to run"))
+	case l == nil || l.PreStop == nil:
+		errs = append(errs, fmt.Errorf("no preStop sleep: the SIGTERM would come while the Service still sends the pod new connections (want lifecycle.preStop.sleep of at least %v)", MinPreStopSleep))
+	case l.PreStop.Exec != nil || l.PreStop.HTTPGet != nil || l.PreStop.TCPSocket != nil || l.PreStop.Sleep == nil:
+		errs = append(errs, errors.New("preStop: want only sleep (there is no shell in the image to exec, and the drain is the server's own)"))
+	}
+	d, err := DrainOf(s)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	if d.PreStopSleep > 0 && d.PreStopSleep < MinPreStopSleep {
+		errs = append(errs, fmt.Errorf("preStop sleep %v: want at least %v, the time endpoints took to converge here", d.PreStopSleep, MinPreStopSleep))
+	}
+	if cfg.ShutdownDelay < MinShutdownDelay {
+		errs = append(errs, fmt.Errorf("SHUTDOWN_DELAY %v: want at least %v", cfg.ShutdownDelay, MinShutdownDelay))
+	}
+	if d.Grace <= d.Longest() {
+		errs = append(errs, fmt.Errorf("terminationGracePeriodSeconds must exceed the preStop sleep + SHUTDOWN_DELAY + SHUTDOWN_TIMEOUT = %v, or the kubelet kills the server mid-shutdown", d.Longest()))
 	}
 	return errors.Join(errs...)
 }
