@@ -6,34 +6,55 @@ LT_REQUESTS         ?= 200000
 LT_DURATION         ?=
 LT_WARMUP           ?= 20000
 LT_CONCURRENCY      ?= 50
-LT_RUNS             ?= 3
+LT_ROUNDS           ?= 5
+LT_RETRIES          ?= 2
+LT_MIN_CLEAN        ?= 0
+LT_DISTURBED_BELOW  ?= 0.9
+LT_QUIET_WAIT       ?= 10s
 LT_COLD_RUNS        ?= 30
 LT_HEALTHCHECK_RUNS ?= 20
 LT_WRK_DURATION     ?= 5s
 LT_PIN              ?= 1
 LT_PORT             ?= 18080
+# LT_STRACE=1 adds the pass that counts system calls per request (strace from Debian).
+LT_STRACE           ?=
+LT_STRACE_REQUESTS  ?= 20000
+# LT_FLOPPY=1 measures the floppy build (FLOPPY=1 UPX_FLAGS=--lzma) as getsmall-floppy; it
+# needs upx, so it is off when UPX_LEVELS is empty.
+LT_FLOPPY           ?= $(if $(strip $(UPX_LEVELS)),1,0)
+# More flags for the study, e.g. LT_ARGS="-variant mine=/path/to/getsmall" to measure a build of yours.
+LT_ARGS             ?=
+LT_FLOPPY_DIR       := $(BIN_DIR)/floppy
 
+# The load test's own tools: hey at the version go.mod's tool line pins, the net/http
+# baseline built like getsmall, and the floppy build through the build-upx target.
 .PHONY: loadtest-tools
 loadtest-tools: build
 	@go build -o $(BIN_DIR)/hey github.com/rakyll/hey || \
 	  { echo "make $@: cannot build hey (go.mod pins github.com/rakyll/hey): is the Go module proxy reachable?" >&2; exit 1; }
 	$(GO_BUILD) -o $(BIN_DIR)/nethttp ./loadtest/nethttp
+ifeq ($(LT_FLOPPY),1)
+	@$(MAKE) --no-print-directory build-upx FLOPPY=1 UPX_FLAGS=--lzma BIN_DIR=$(LT_FLOPPY_DIR)
+endif
 
 LOADTEST = go run ./loadtest/cmd/loadtest -getsmall $(BIN) -nethttp $(BIN_DIR)/nethttp -hey $(BIN_DIR)/hey \
   -upx-levels "$(UPX_LEVELS)" -requests $(LT_REQUESTS) $(if $(LT_DURATION),-duration $(LT_DURATION)) \
-  -warmup $(LT_WARMUP) -concurrency $(LT_CONCURRENCY) -runs $(LT_RUNS) -cold-runs $(LT_COLD_RUNS) \
-  -healthcheck-runs $(LT_HEALTHCHECK_RUNS) -wrk-duration $(LT_WRK_DURATION) \
-  -pin=$(if $(filter 1,$(LT_PIN)),true,false) -port $(LT_PORT) -out loadtest/results
+  -warmup $(LT_WARMUP) -concurrency $(LT_CONCURRENCY) -rounds $(LT_ROUNDS) -retries $(LT_RETRIES) \
+  -min-clean $(LT_MIN_CLEAN) -disturbed-below $(LT_DISTURBED_BELOW) -quiet-wait $(LT_QUIET_WAIT) \
+  -cold-runs $(LT_COLD_RUNS) -healthcheck-runs $(LT_HEALTHCHECK_RUNS) -wrk-duration $(LT_WRK_DURATION) \
+  $(if $(filter 1,$(LT_STRACE)),-strace $(LT_STRACE_REQUESTS)) \
+  $(if $(filter 1,$(LT_FLOPPY)),-variant getsmall-floppy=$(LT_FLOPPY_DIR)/getsmall-upx) \
+  -pin=$(if $(filter 1,$(LT_PIN)),true,false) -port $(LT_PORT) -out loadtest/results $(LT_ARGS)
 
 .PHONY: loadtest
-loadtest: loadtest-tools ## Measure size, cold start, RSS, healthcheck cost and throughput (hey, wrk, net/http, nginx)
+loadtest: loadtest-tools ## Measure size, cold start, RSS, healthcheck cost and throughput in rounds (wrk, hey, net/http, nginx)
 	$(LOADTEST)
 
 .PHONY: loadtest-quick
-loadtest-quick: ## The same study, small and fast (about a minute)
+loadtest-quick: ## The same study, small and fast (about two minutes)
 	@$(MAKE) --no-print-directory loadtest UPX_LEVELS=--lzma LT_REQUESTS=20000 LT_DURATION= LT_WARMUP=2000 \
-	  LT_COLD_RUNS=20 LT_HEALTHCHECK_RUNS=10 LT_WRK_DURATION=1s
+	  LT_ROUNDS=3 LT_COLD_RUNS=20 LT_HEALTHCHECK_RUNS=10 LT_WRK_DURATION=1s
 
 .PHONY: loadtest-check
-loadtest-check: ## Verify the latest results: every variant, no errors, plain starts faster than --lzma
+loadtest-check: ## Verify the latest results: every variant, no errors, enough undisturbed runs, plain starts faster than --lzma
 	go run ./loadtest/cmd/loadtest check loadtest/results/latest
