@@ -26,6 +26,7 @@ func (r *Report) Markdown() string {
 	for _, tool := range []string{Wrk, Hey} {
 		r.toolTable(&b, tool)
 	}
+	r.perCPUTable(&b)
 	r.roundsTables(&b)
 	r.disturbed(&b)
 	r.syscallsTable(&b)
@@ -102,6 +103,28 @@ func (r *Report) toolTable(b *strings.Builder, tool string) {
 		fmt.Fprintf(b, "| %s | %s (%s–%s) | %s | %s | %.2f | %.2f | %.2f / %.2f | %s | %s | %d | %d |\n",
 			v.Name, thousands(int64(m.RPS)), thousands(int64(lo)), thousands(int64(hi)),
 			ratioText(t.VsNginx), ratioText(t.VsGetsmall), m.P50Ms, m.P99Ms, m.ServerLoad(), m.ClientLoad(), limit, clean, errs, non2xx)
+	}
+}
+
+// perCPUTable shows what each server's requests cost: requests per CPU second of the server
+// under wrk (hey when wrk did not run), where a client-bound server shows its capacity too.
+func (r *Report) perCPUTable(b *strings.Builder) {
+	tool := Wrk
+	if r.Params.WrkDuration == "" {
+		tool = Hey
+	}
+	header := false
+	for _, v := range r.Variants {
+		t := v.Throughput.Tool(tool)
+		if t == nil || t.Median == nil {
+			continue
+		}
+		if !header {
+			fmt.Fprintf(b, "\n### Per core: requests per CPU second of the server (%s)\n\n", tool)
+			b.WriteString("| server | requests per server CPU s: median of clean runs | × nginx: per-round median (min–max) | × getsmall |\n|---|---:|---|---|\n")
+			header = true
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", v.Name, thousands(int64(t.PerCPU)), ratioText(t.PerCPUVsNginx), ratioText(t.PerCPUVsGetsmall))
 	}
 }
 

@@ -115,6 +115,15 @@ type Load struct {
 // to itself and used all of it.
 func (l Load) ServerLoad() float64 { return perSecond(l.ServerCPUSec, l.WallSec) }
 
+// PerServerCPU is requests served per CPU second of the server: throughput per core, which
+// holds even when the client, not the server, was the limit.
+func (l Load) PerServerCPU() float64 {
+	if l.ServerCPUSec <= 0 {
+		return 0
+	}
+	return float64(l.Requests) / l.ServerCPUSec
+}
+
 // ClientLoad is the load generator's CPU seconds per second of the run.
 func (l Load) ClientLoad() float64 { return perSecond(l.ClientCPUSec, l.WallSec) }
 

@@ -85,6 +85,10 @@ func TestAnalyze(t *testing.T) {
 		!near(q.Min, 75000.0/80000) || !near(q.Max, 71000.0/72000) {
 		t.Errorf("getsmall wrk vs nginx = %+v", q)
 	}
+	// Per core: 1,000 requests per 1 CPU s against nginx's 1,000 per 0.93 CPU s.
+	if !near(wrk.PerCPU, 1000) || wrk.PerCPUVsNginx == nil || !near(wrk.PerCPUVsNginx.Median, 0.93) {
+		t.Errorf("getsmall wrk per CPU = %v, vs nginx %+v; want 1000 and 0.93", wrk.PerCPU, wrk.PerCPUVsNginx)
+	}
 	if wrk.VsGetsmall != nil || r.Variants[3].Throughput.Wrk.VsNginx != nil {
 		t.Error("a server's ratio to itself is set")
 	}

@@ -46,6 +46,11 @@ type Tool struct {
 	// of the same round: the comparison that holds on a machine whose speed drifts.
 	VsNginx    *Ratio `json:"vs_nginx,omitempty"`
 	VsGetsmall *Ratio `json:"vs_getsmall,omitempty"`
+	// Requests per CPU second of the server: the median over clean runs, and the same
+	// per-round ratios. A client-bound server still shows its cost per request here.
+	PerCPU           float64 `json:"per_cpu"`
+	PerCPUVsNginx    *Ratio  `json:"per_cpu_vs_nginx,omitempty"`
+	PerCPUVsGetsmall *Ratio  `json:"per_cpu_vs_getsmall,omitempty"`
 }
 
 // Ratio is the median of per-round ratios, with every round's value.
@@ -87,16 +92,18 @@ func (t *Tool) Errors() (errs, non2xx int) {
 	return errs, non2xx
 }
 
-// roundRPS is the req/s of the first clean run of each round.
-func (t *Tool) roundRPS() map[int]float64 {
+// perRound is a metric of the first clean run of each round.
+func (t *Tool) perRound(metric func(Load) float64) map[int]float64 {
 	m := map[int]float64{}
 	for _, r := range t.Runs {
 		if _, ok := m[r.Round]; !ok && !r.Disturbed {
-			m[r.Round] = r.RPS
+			m[r.Round] = metric(r)
 		}
 	}
 	return m
 }
+
+func rps(l Load) float64 { return l.RPS }
 
 // Analyze fills in every tool's clean count, median, client-bound flag and per-round
 // ratios from its runs (whose Disturbed flags the study set as it measured).
@@ -105,28 +112,29 @@ func Analyze(r *Report) {
 	for i := range r.Variants {
 		byName[r.Variants[i].Name] = &r.Variants[i]
 	}
+	ref := func(name, tool string, metric func(Load) float64) map[int]float64 {
+		if v := byName[name]; v != nil && v.Throughput.Tool(tool) != nil {
+			return v.Throughput.Tool(tool).perRound(metric)
+		}
+		return nil
+	}
 	for _, tool := range []string{Hey, Wrk} {
-		var nginx, plain map[int]float64
-		if v := byName[Nginx]; v != nil && v.Throughput.Tool(tool) != nil {
-			nginx = v.Throughput.Tool(tool).roundRPS()
-		}
-		if v := byName[Getsmall]; v != nil && v.Throughput.Tool(tool) != nil {
-			plain = v.Throughput.Tool(tool).roundRPS()
-		}
+		nginx, plain := ref(Nginx, tool, rps), ref(Getsmall, tool, rps)
+		nginxCPU, plainCPU := ref(Nginx, tool, Load.PerServerCPU), ref(Getsmall, tool, Load.PerServerCPU)
 		for i := range r.Variants {
 			t := r.Variants[i].Throughput.Tool(tool)
 			if t == nil {
 				continue
 			}
 			t.summarize()
-			own := t.roundRPS()
-			t.VsNginx = ratio(own, nginx)
-			t.VsGetsmall = ratio(own, plain)
+			own, ownCPU := t.perRound(rps), t.perRound(Load.PerServerCPU)
+			t.VsNginx, t.PerCPUVsNginx = ratio(own, nginx), ratio(ownCPU, nginxCPU)
+			t.VsGetsmall, t.PerCPUVsGetsmall = ratio(own, plain), ratio(ownCPU, plainCPU)
 			if r.Variants[i].Name == Nginx {
-				t.VsNginx = nil // always 1
+				t.VsNginx, t.PerCPUVsNginx = nil, nil // always 1
 			}
 			if r.Variants[i].Name == Getsmall {
-				t.VsGetsmall = nil
+				t.VsGetsmall, t.PerCPUVsGetsmall = nil, nil
 			}
 		}
 	}
@@ -141,15 +149,17 @@ func (t *Tool) summarize() {
 		}
 	}
 	t.Clean = len(clean)
-	t.Median, t.ClientBound = nil, false
+	t.Median, t.ClientBound, t.PerCPU = nil, false, 0
 	if len(clean) == 0 {
 		return
 	}
-	rps := make([]float64, len(clean))
+	values := make([]float64, len(clean))
+	perCPU := make([]float64, len(clean))
 	for i, r := range clean {
-		rps[i] = r.RPS
+		values[i], perCPU[i] = r.RPS, r.PerServerCPU()
 	}
-	m := clean[stats.MedianIndex(rps)]
+	t.PerCPU = stats.Median(perCPU)
+	m := clean[stats.MedianIndex(values)]
 	t.Median = &m
 	t.ClientBound = m.ClientCPUSec > m.ServerCPUSec
 }
