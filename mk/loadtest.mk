@@ -11,6 +11,9 @@ LT_RETRIES          ?= 2
 # Clean runs per server and tool that loadtest-check requires; 0: a majority of the rounds.
 LT_MIN_CLEAN        ?= 0
 LT_DISTURBED_BELOW  ?= 0.9
+# A run is also disturbed when a cache-line round trip between the two CPUs took this many times
+# the study's fastest (the host placed them apart); 0 turns the probe's verdict off.
+LT_FAR_FACTOR       ?= 2
 # Before each run the study waits up to LT_QUIET_WAIT, and LT_QUIET_BUDGET in all, for idle CPUs.
 LT_QUIET_WAIT       ?= 10s
 LT_QUIET_BUDGET     ?= 3m
@@ -43,7 +46,7 @@ endif
 LOADTEST = go run ./loadtest/cmd/loadtest -getsmall $(BIN) -nethttp $(BIN_DIR)/nethttp -hey $(BIN_DIR)/hey \
   -upx-levels "$(UPX_LEVELS)" -requests $(LT_REQUESTS) $(if $(LT_DURATION),-duration $(LT_DURATION)) \
   -warmup $(LT_WARMUP) -concurrency $(LT_CONCURRENCY) -rounds $(LT_ROUNDS) -retries $(LT_RETRIES) \
-  -min-clean $(LT_MIN_CLEAN) -disturbed-below $(LT_DISTURBED_BELOW) -quiet-wait $(LT_QUIET_WAIT) \
+  -min-clean $(LT_MIN_CLEAN) -disturbed-below $(LT_DISTURBED_BELOW) -far-factor $(LT_FAR_FACTOR) -quiet-wait $(LT_QUIET_WAIT) \
   -quiet-budget $(LT_QUIET_BUDGET) \
   -cold-runs $(LT_COLD_RUNS) -healthcheck-runs $(LT_HEALTHCHECK_RUNS) -wrk-duration $(LT_WRK_DURATION) \
   $(if $(filter 1,$(LT_STRACE)),-strace $(LT_STRACE_REQUESTS)) \

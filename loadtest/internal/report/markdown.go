@@ -56,8 +56,12 @@ func (r *Report) header(b *strings.Builder) {
 		fmt.Fprintf(b, ") and wrk (%s", p.WrkDuration)
 	}
 	fmt.Fprintf(b, ") at concurrency %d\n", p.Concurrency)
-	fmt.Fprintf(b, "- Disturbed: a run where the server used under %.2f CPU s per s and the client did too; it is retried up to %d times in its round, listed, and left out of medians and ratios (check wants %d clean runs per server and tool)\n",
-		p.DisturbedBelow, p.Retries, p.MinClean)
+	fmt.Fprintf(b, "- Disturbed: a run where the server used under %.2f CPU s per s and the client did too", p.DisturbedBelow)
+	if p.FarFactor > 0 && p.NearNs > 0 {
+		fmt.Fprintf(b, ", or where a cache-line round trip between the two CPUs, probed before and after it, took over %.1f× the study's fastest (%.0f ns): the host had put them in different cache domains", p.FarFactor, p.NearNs)
+	}
+	fmt.Fprintf(b, "; it is retried up to %d times in its round, listed, and left out of medians and ratios (check wants %d clean runs per server and tool)\n",
+		p.Retries, p.MinClean)
 	fmt.Fprintf(b, "- Cold start: %d runs per variant; healthcheck: %d execs per getsmall variant; UPX levels: %s\n",
 		p.ColdRuns, p.HealthcheckRuns, orNone(strings.Join(p.UPXLevels, " ")))
 	if p.Pinned {
@@ -187,10 +191,18 @@ func (r *Report) disturbed(b *strings.Builder) {
 				continue
 			}
 			for _, l := range t.Runs {
-				if l.Disturbed {
-					lines = append(lines, fmt.Sprintf("- round %d, %s, %s attempt %d: %s req/s; CPU s/s server %.2f, %s %.2f; other work on the measured CPUs %.2f CPU s/s",
-						l.Round, v.Name, tool, l.Attempt, thousands(int64(l.RPS)), l.ServerLoad(), tool, l.ClientLoad(), perSecond(l.OtherCPUSec, l.WallSec)))
+				if !l.Disturbed {
+					continue
 				}
+				why := "CPU"
+				if l.Far {
+					why = "far"
+					if IsDisturbed(l, r.Params.DisturbedBelow) {
+						why = "CPU, far"
+					}
+				}
+				lines = append(lines, fmt.Sprintf("- round %d, %s, %s attempt %d (%s): %s req/s; CPU s/s server %.2f, %s %.2f; other work on the measured CPUs %.2f CPU s/s; cross-CPU round trip %s ns",
+					l.Round, v.Name, tool, l.Attempt, why, thousands(int64(l.RPS)), l.ServerLoad(), tool, l.ClientLoad(), perSecond(l.OtherCPUSec, l.WallSec), probes(l.CrossCPUNs)))
 			}
 		}
 	}
@@ -249,6 +261,17 @@ func (s *Syscalls) PerRequest() PerRequest {
 		p.All += float64(c.Calls) / n
 	}
 	return p
+}
+
+func probes(ns []float64) string {
+	if len(ns) == 0 {
+		return "not probed"
+	}
+	parts := make([]string, len(ns))
+	for i, v := range ns {
+		parts[i] = strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strings.Join(parts, " / ")
 }
 
 func ratioText(q *Ratio) string {

@@ -27,12 +27,14 @@ func fixed() *Report {
 			ServerCPUSec: server, ClientCPUSec: client, WallSec: 1}
 	}
 	disturbed := load(2, 1, 43000, 0.41, 0.38)
-	disturbed.Disturbed, disturbed.OtherCPUSec = true, 0.9
+	disturbed.Disturbed, disturbed.OtherCPUSec, disturbed.CrossCPUNs = true, 0.9, []float64{80, 85}
+	far := load(3, 1, 60000, 0.98, 0.95)
+	far.Disturbed, far.Far, far.CrossCPUNs = true, true, []float64{82, 340}
 	r := &Report{
 		Date: time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC),
 		Machine: Machine{CPUModel: "Test CPU <x>", Cores: 2, Kernel: "6.1.0",
 			Versions: map[string]string{"go": "go1.26.8", "upx": "4.2.2", "hey": "v0.1.5"}},
-		Params: Params{Requests: 1000, Concurrency: 50, Rounds: 3, Retries: 2, MinClean: 2, DisturbedBelow: 0.9,
+		Params: Params{Requests: 1000, Concurrency: 50, Rounds: 3, Retries: 2, MinClean: 2, DisturbedBelow: 0.9, FarFactor: 2, NearNs: 80,
 			WarmupRequests: 100, ColdRuns: 20, HealthcheckRuns: 10, UPXLevels: []string{"--lzma"}, WrkDuration: "1s",
 			StraceRequests: 20000, Pinned: true, ServerCPU: "0", ClientCPU: "1", Addr: "127.0.0.1:18080"},
 		Rounds: []Round{
@@ -50,7 +52,7 @@ func fixed() *Report {
 				Healthcheck: &Exec{WallMs: stats.Summary{P50: 3.1}, CPUMs: stats.Summary{P50: 2}, MaxRSSKB: 9644},
 				Throughput: &Throughput{
 					Hey: &Tool{Runs: []Load{load(1, 1, 23000, 0.5, 1), load(2, 1, 24000, 0.5, 1), load(3, 1, 26000, 0.5, 1)}},
-					Wrk: &Tool{Runs: []Load{load(1, 1, 69000, 1, 0.9), disturbed, load(2, 2, 71000, 1, 0.9), load(3, 1, 75000, 1, 0.9)}}},
+					Wrk: &Tool{Runs: []Load{load(1, 1, 69000, 1, 0.9), disturbed, load(2, 2, 71000, 1, 0.9), far, load(3, 2, 75000, 1, 0.9)}}},
 				Syscalls: &Syscalls{Requests: 20000, Calls: []parse.Syscall{
 					{Name: "write", Calls: 20000}, {Name: "read", Calls: 37200, Errors: 17200}, {Name: "epoll_pwait", Calls: 800}, {Name: "nanosleep", Calls: 2000}}}},
 			{Name: "getsmall-upx --lzma", Kind: "upx", SizeBytes: 1994656, PackSeconds: 5.04,
@@ -76,7 +78,7 @@ func TestAnalyze(t *testing.T) {
 	t.Parallel()
 	r := fixed()
 	wrk := r.Variants[0].Throughput.Wrk
-	if wrk.Clean != 3 || wrk.Median == nil || wrk.Median.RPS != 71000 || wrk.ClientBound {
+	if wrk.Clean != 3 || len(wrk.Runs) != 5 || wrk.Median == nil || wrk.Median.RPS != 71000 || wrk.ClientBound {
 		t.Errorf("getsmall wrk: clean %d, median %+v, client-bound %v; want 3, the 71,000 retry, false", wrk.Clean, wrk.Median, wrk.ClientBound)
 	}
 	// Per-round ratios use the clean retry of round 2, never the disturbed run.
@@ -132,6 +134,26 @@ func TestIsDisturbed(t *testing.T) {
 	}
 	if IsDisturbed(Load{}, 0.9) != true {
 		t.Error("a run without wall time is not disturbed")
+	}
+}
+
+func TestIsFar(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		probes       []float64
+		near, factor float64
+		want         bool
+	}{
+		{[]float64{80, 90}, 70, 2, false},
+		{[]float64{80, 340}, 70, 2, true}, // the host moved a CPU during the run
+		{[]float64{150, 80}, 70, 2, true},
+		{[]float64{340, 340}, 70, 0, false}, // off
+		{nil, 70, 2, false},                 // not probed
+		{[]float64{340}, 0, 2, false},       // no floor yet
+	} {
+		if got := IsFar(Load{CrossCPUNs: tc.probes}, tc.near, tc.factor); got != tc.want {
+			t.Errorf("probes %v, near %v, factor %v: far %v, want %v", tc.probes, tc.near, tc.factor, got, tc.want)
+		}
 	}
 }
 

@@ -77,13 +77,16 @@ func (s *Study) round(v *variant, n int) error {
 				return false, fmt.Errorf("%s: %w", tool, err)
 			}
 			l.Round, l.Attempt = n, attempt
-			l.Disturbed = report.IsDisturbed(l, c.DisturbedBelow)
+			s.judge(&l)
 			verdict := ""
 			if l.Disturbed {
 				verdict = " DISTURBED"
 			}
-			s.logf("%s: round %d, %s: %.0f req/s, CPU s/s server %.2f, %s %.2f, other %.2f%s",
-				v.Name, n, tool, l.RPS, l.ServerLoad(), tool, l.ClientLoad(), l.OtherCPUSec/max(l.WallSec, 1e-9), verdict)
+			if l.Far {
+				verdict += " (CPUs far apart)"
+			}
+			s.logf("%s: round %d, %s: %.0f req/s, CPU s/s server %.2f, %s %.2f, other %.2f, cross-CPU ns %.0f%s",
+				v.Name, n, tool, l.RPS, l.ServerLoad(), tool, l.ClientLoad(), l.OtherCPUSec/max(l.WallSec, 1e-9), l.CrossCPUNs, verdict)
 			t := v.Throughput.Tool(tool)
 			t.Runs = append(t.Runs, l)
 			return !l.Disturbed, nil
@@ -173,10 +176,12 @@ func (s *Study) load(pid int, argv []string, parseOut func(string) (parse.Run, e
 	if err != nil {
 		return report.Load{}, err
 	}
+	probes := s.probe(nil)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...) //nolint:gosec // the study's own tools
 	started := time.Now()
 	out, err := cmd.CombinedOutput()
 	wall := time.Since(started)
+	probes = s.probe(probes)
 	if ctx.Err() != nil {
 		return report.Load{}, fmt.Errorf("%s did not finish within %v", argv[0], limit)
 	}
@@ -199,7 +204,7 @@ func (s *Study) load(pid int, argv []string, parseOut func(string) (parse.Run, e
 	if err != nil {
 		return report.Load{}, err
 	}
-	l := report.Load{Run: run, ServerCPUSec: after - before, ClientCPUSec: childCPU(cmd.ProcessState), WallSec: wall.Seconds()}
+	l := report.Load{Run: run, ServerCPUSec: after - before, ClientCPUSec: childCPU(cmd.ProcessState), WallSec: wall.Seconds(), CrossCPUNs: probes}
 	l.OtherCPUSec = max(0, (cpus1.busy-cpus0.busy)-l.ServerCPUSec-l.ClientCPUSec-(self1-self0))
 	return l, nil
 }
@@ -210,4 +215,26 @@ func lastLine(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+// probe appends a cross-CPU round trip between the server's and the client's CPU to ns,
+// when the study pins and the probe works, and keeps the study's fastest.
+func (s *Study) probe(ns []float64) []float64 {
+	if !s.cfg.Pin {
+		return ns
+	}
+	v, err := crossCPU(s.cfg.ServerCPU, s.cfg.ClientCPU)
+	if err != nil {
+		return ns
+	}
+	if s.nearNs == 0 || v < s.nearNs {
+		s.nearNs = v
+	}
+	return append(ns, v)
+}
+
+// judge marks a run disturbed by the CPU rule or because its CPUs were far apart.
+func (s *Study) judge(l *report.Load) {
+	l.Far = report.IsFar(*l, s.nearNs, s.cfg.FarFactor)
+	l.Disturbed = report.IsDisturbed(*l, s.cfg.DisturbedBelow) || l.Far
 }

@@ -36,6 +36,7 @@ type Config struct {
 	Retries         int     // extra attempts in a round after a disturbed run
 	MinClean        int     // clean runs per server and tool that check requires; 0 for a majority of rounds
 	DisturbedBelow  float64 // CPU s per s under which a run whose both sides stayed is disturbed
+	FarFactor       float64 // a cross-CPU probe this many times the fastest marks a run disturbed; 0: off
 	QuietWait       time.Duration
 	QuietBudget     time.Duration
 	ColdRuns        int // cold starts per variant (at least 20)
@@ -75,6 +76,8 @@ func (c *Config) Check() error {
 		return fmt.Errorf("min-clean %d: must be between 1 and the rounds (%d)", c.MinClean, c.Rounds)
 	case c.DisturbedBelow <= 0 || c.DisturbedBelow > 1:
 		return fmt.Errorf("disturbed-below %v: must be in (0, 1] CPU seconds per second", c.DisturbedBelow)
+	case c.FarFactor != 0 && c.FarFactor <= 1:
+		return fmt.Errorf("far-factor %v: must be 0 (off) or above 1", c.FarFactor)
 	case c.ColdRuns < minColdRuns:
 		return fmt.Errorf("cold runs %d: at least %d are needed for a p95", c.ColdRuns, minColdRuns)
 	case c.Concurrency < 1:
@@ -129,6 +132,7 @@ type Study struct {
 	cfg        Config
 	notes      []string
 	quietSpent time.Duration // waiting for quiet moments, against QuietBudget
+	nearNs     float64       // the fastest cross-CPU round trip so far
 }
 
 // New returns a Study for a checked Config.
@@ -160,9 +164,25 @@ func (s *Study) Run() (*report.Report, error) {
 			return nil, fmt.Errorf("%s: %w", v.Name, err)
 		}
 	}
+	for range 10 { // a floor for the cross-CPU probes before the first run
+		s.probe(nil)
+	}
 	if r.Rounds, err = s.rounds(variants); err != nil {
 		return nil, err
 	}
+	// Judge every run again against the study's fastest probe, which later runs may have
+	// lowered: a run's verdict must not depend on when it ran.
+	for i := range variants {
+		for _, t := range []*report.Tool{variants[i].Throughput.Tool(report.Hey), variants[i].Throughput.Tool(report.Wrk)} {
+			if t == nil {
+				continue
+			}
+			for j := range t.Runs {
+				s.judge(&t.Runs[j])
+			}
+		}
+	}
+	r.Params.NearNs = s.nearNs
 	if c.StraceRequests > 0 {
 		for i := range variants {
 			v := &variants[i]
@@ -256,7 +276,7 @@ func (s *Study) params() report.Params {
 	c := &s.cfg
 	p := report.Params{
 		Requests: c.Requests, Concurrency: c.Concurrency, Rounds: c.Rounds, Retries: c.Retries,
-		MinClean: c.MinClean, DisturbedBelow: c.DisturbedBelow, WarmupRequests: c.Warmup,
+		MinClean: c.MinClean, DisturbedBelow: c.DisturbedBelow, FarFactor: c.FarFactor, WarmupRequests: c.Warmup,
 		ColdRuns: c.ColdRuns, HealthcheckRuns: c.HealthcheckRuns, UPXLevels: c.UPXLevels,
 		StraceRequests: c.StraceRequests, Pinned: c.Pin, Addr: c.addr(),
 	}
