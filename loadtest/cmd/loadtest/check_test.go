@@ -9,24 +9,38 @@ import (
 	"github.com/getsmall/getsmall/loadtest/internal/stats"
 )
 
-// good is a report that passes every check.
+// good is a report that passes every check: three rounds, one clean hey and wrk run per
+// server and round.
 func good() *report.Report {
-	ok := func() *report.Throughput {
-		l := report.Load{Run: parse.Run{Requests: 100, RPS: 1000}}
-		t := &report.Throughput{Runs: []report.Load{l, l, l}, Median: l, WrkRuns: []report.Load{l, l, l}}
-		t.Wrk = &t.WrkRuns[1]
+	ok := func(rps float64) *report.Throughput {
+		t := &report.Throughput{Hey: &report.Tool{}, Wrk: &report.Tool{}}
+		for round := 1; round <= 3; round++ {
+			l := report.Load{Run: parse.Run{Requests: 100, RPS: rps}, Round: round, Attempt: 1, ServerCPUSec: 1, ClientCPUSec: 1, WallSec: 1}
+			t.Hey.Runs = append(t.Hey.Runs, l)
+			t.Wrk.Runs = append(t.Wrk.Runs, l)
+		}
 		return t
 	}
 	cold := func(p50 float64) stats.Summary { return stats.Summary{N: 20, Min: p50 / 2, P50: p50} }
 	hc := &report.Exec{}
-	return &report.Report{
-		Params: report.Params{Runs: 3, ColdRuns: 20, UPXLevels: []string{"--lzma"}},
+	r := &report.Report{
+		Params: report.Params{Rounds: 3, MinClean: 2, ColdRuns: 20, UPXLevels: []string{"--lzma"}, WrkDuration: "1s"},
+		Rounds: []report.Round{{N: 1}, {N: 2}, {N: 3}},
 		Variants: []report.Variant{
-			{Name: "getsmall", Kind: "plain", ColdStartMs: cold(4), Healthcheck: hc, Throughput: ok()},
-			{Name: "getsmall-upx --lzma", Kind: "upx", ColdStartMs: cold(150), Healthcheck: hc, Throughput: ok()},
-			{Name: "net/http", Kind: "baseline", ColdStartMs: cold(3), Throughput: ok()},
-			{Name: "nginx", Kind: "baseline", ColdStartMs: cold(5), Throughput: ok()},
+			{Name: "getsmall", Kind: "plain", ColdStartMs: cold(4), Healthcheck: hc, Throughput: ok(1000)},
+			{Name: "getsmall-upx --lzma", Kind: "upx", ColdStartMs: cold(150), Healthcheck: hc, Throughput: ok(1000)},
+			{Name: "net/http", Kind: "baseline", ColdStartMs: cold(3), Throughput: ok(500)},
+			{Name: "nginx", Kind: "baseline", ColdStartMs: cold(5), Throughput: ok(1100)},
 		},
+	}
+	report.Analyze(r)
+	return r
+}
+
+// disturb marks runs of a tool disturbed, by index.
+func disturb(t *report.Tool, idx ...int) {
+	for _, i := range idx {
+		t.Runs[i].Disturbed = true
 	}
 }
 
@@ -40,12 +54,36 @@ func TestVerify(t *testing.T) {
 		"missing nginx": {func(r *report.Report) { r.Variants = r.Variants[:3] }, "variant nginx missing"},
 		"missing upx level": {func(r *report.Report) { r.Params.UPXLevels = append(r.Params.UPXLevels, "--best") },
 			"variant getsmall-upx --best missing"},
-		"hey errors":       {func(r *report.Report) { r.Variants[0].Throughput.Runs[1].Errors = 3 }, "3 errors"},
-		"wrk non-2xx":      {func(r *report.Report) { r.Variants[2].Throughput.WrkRuns[2].Non2xx = 9 }, "9 non-2xx"},
-		"too few runs":     {func(r *report.Report) { r.Variants[3].Throughput.Runs = r.Variants[3].Throughput.Runs[:2] }, "nginx: throughput runs missing"},
+		"missing extra build": {func(r *report.Report) { r.Params.Extra = []string{"getsmall-floppy"} }, "variant getsmall-floppy missing"},
+		"hey errors":          {func(r *report.Report) { r.Variants[0].Throughput.Hey.Runs[1].Errors = 3 }, "3 errors"},
+		"wrk non-2xx":         {func(r *report.Report) { r.Variants[2].Throughput.Wrk.Runs[2].Non2xx = 9 }, "9 non-2xx"},
+		"errors in a disturbed run count too": {func(r *report.Report) {
+			w := r.Variants[2].Throughput.Wrk
+			disturb(w, 0)
+			w.Runs[0].Errors = 1
+		}, "net/http: a wrk run had 1 errors"},
+		"a round missing": {func(r *report.Report) { r.Variants[3].Throughput.Hey.Runs = r.Variants[3].Throughput.Hey.Runs[:2] }, "nginx: hey ran in 2 of 3 rounds"},
+		"no wrk":          {func(r *report.Report) { r.Variants[1].Throughput.Wrk = nil }, "getsmall-upx --lzma: no wrk runs"},
+		"too few clean runs": {func(r *report.Report) { disturb(r.Variants[3].Throughput.Wrk, 0, 2) },
+			"nginx: 1 clean wrk runs of 3, want at least 2"},
+		"one disturbed run is fine": {func(r *report.Report) { disturb(r.Variants[3].Throughput.Wrk, 1) }, ""},
+		"a retry makes up for a disturbed run": {func(r *report.Report) {
+			w := r.Variants[0].Throughput.Wrk
+			disturb(w, 0, 1)
+			retry := w.Runs[0]
+			retry.Attempt, retry.Disturbed = 2, false
+			w.Runs = append(w.Runs, retry)
+		}, ""},
+		"no round clean for both": {func(r *report.Report) {
+			r.Params.MinClean = 1
+			disturb(r.Variants[1].Throughput.Hey, 0, 1)
+			disturb(r.Variants[3].Throughput.Hey, 2)
+		}, "getsmall-upx --lzma: no round where it and nginx both had a clean hey run"},
+		"strace missing":   {func(r *report.Report) { r.Params.StraceRequests = 100 }, "getsmall: no syscall counts for 100 requests"},
 		"few cold starts":  {func(r *report.Report) { r.Variants[1].ColdStartMs.N = 5 }, "5 cold starts, want 20"},
 		"no healthcheck":   {func(r *report.Report) { r.Variants[1].Healthcheck = nil }, "healthcheck exec not measured"},
 		"plain not faster": {func(r *report.Report) { r.Variants[0].ColdStartMs.P50 = 200 }, "is not below --lzma"},
+		"rounds missing":   {func(r *report.Report) { r.Rounds = r.Rounds[:1] }, "1 of 3 rounds recorded"},
 		"no lzma": {func(r *report.Report) {
 			r.Variants[1].Name = "getsmall-upx --best"
 			r.Params.UPXLevels = []string{"--best"}
@@ -56,6 +94,7 @@ func TestVerify(t *testing.T) {
 			t.Parallel()
 			r := good()
 			tc.mutate(r)
+			report.Analyze(r)
 			problems := strings.Join(verify(r, true), "\n")
 			if tc.want == "" && problems != "" || !strings.Contains(problems, tc.want) {
 				t.Errorf("problems:\n%s\nwant %q", problems, tc.want)
@@ -70,12 +109,17 @@ func TestVerify(t *testing.T) {
 func TestCheckFiles(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	if err := good().Write(dir); err != nil {
+	r := good()
+	if err := r.Write(dir); err != nil {
 		t.Fatal(err)
 	}
 	var out strings.Builder
 	if err := check([]string{"-require-nginx=true", dir}, &out); err != nil {
 		t.Errorf("check of a good directory: %v\n%s", err, out.String())
+	}
+	// -min-clean raises the bar above what the study asked for.
+	if err := check([]string{"-require-nginx=true", "-min-clean", "4", dir}, &out); err == nil {
+		t.Error("check with -min-clean 4 of 3 rounds passed")
 	}
 	if err := check([]string{t.TempDir()}, &out); err == nil {
 		t.Error("check of an empty directory passed")

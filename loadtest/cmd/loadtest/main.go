@@ -50,14 +50,29 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.NetHTTP, "nethttp", "bin/nethttp", "the net/http baseline binary")
 	fs.StringVar(&c.Hey, "hey", "bin/hey", "the hey binary")
 	levels := fs.String("upx-levels", "--best --lzma", "UPX levels to pack and measure, space-separated; empty for none")
-	fs.IntVar(&c.Requests, "requests", 200000, "requests per hey run")
+	fs.IntVar(&c.Requests, "requests", 50000, "requests per hey run")
 	fs.DurationVar(&c.Duration, "duration", 0, "duration per hey run instead of -requests")
-	fs.IntVar(&c.Warmup, "warmup", 20000, "warm-up requests before the measured runs")
+	fs.IntVar(&c.Warmup, "warmup", 20000, "hey warm-up requests to each fresh server before its runs")
 	fs.IntVar(&c.Concurrency, "concurrency", 50, "concurrent connections (hey -c, wrk -c)")
-	fs.IntVar(&c.Runs, "runs", 3, "measured hey runs per server")
+	fs.IntVar(&c.Rounds, "rounds", 9, "throughput rounds: each runs every server once (hey, then wrk), order rotated")
+	fs.IntVar(&c.Retries, "retries", 2, "extra attempts in a round after a disturbed run")
+	fs.IntVar(&c.MinClean, "min-clean", 0, "clean runs per server and tool that check requires (0: a majority of the rounds)")
+	fs.Float64Var(&c.DisturbedBelow, "disturbed-below", 0.9, "a run is disturbed when server and client both used fewer CPU seconds per second than this")
+	fs.Float64Var(&c.FarFactor, "far-factor", 2, "a run is disturbed when a cache-line round trip between server and client CPU took this many times the study's fastest (0: off)")
+	fs.DurationVar(&c.QuietWait, "quiet-wait", 10*time.Second, "longest wait for quiet CPUs before one run")
+	fs.DurationVar(&c.QuietBudget, "quiet-budget", 3*time.Minute, "longest wait for quiet CPUs in the whole study")
+	fs.IntVar(&c.StraceRequests, "strace", 0, "requests of the strace pass that counts syscalls per request (0: skip it)")
+	fs.Func("variant", "another getsmall build to measure, as NAME=PATH (repeatable), e.g. getsmall-floppy=bin/floppy/getsmall-upx", func(s string) error {
+		name, path, ok := strings.Cut(s, "=")
+		if !ok || name == "" || path == "" {
+			return fmt.Errorf("%q: want NAME=PATH", s)
+		}
+		c.Extra = append(c.Extra, study.Extra{Name: name, Path: path})
+		return nil
+	})
 	fs.IntVar(&c.ColdRuns, "cold-runs", 30, "cold starts per variant")
 	fs.IntVar(&c.HealthcheckRuns, "healthcheck-runs", 20, "healthcheck execs per getsmall variant")
-	fs.DurationVar(&c.WrkDuration, "wrk-duration", 5*time.Second, "wrk cross-check duration per server")
+	fs.DurationVar(&c.WrkDuration, "wrk-duration", 3*time.Second, "wrk run duration per server and round (whole seconds)")
 	fs.BoolVar(&c.Pin, "pin", true, "pin the server and the clients to different CPUs with taskset")
 	fs.IntVar(&c.Port, "port", 18080, "loopback port the servers listen on")
 	out := fs.String("out", "loadtest/results", "results root; each run writes a new <UTC timestamp> directory")
@@ -72,6 +87,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	c.Nginx = lookPath("nginx")
 	c.Wrk = lookPath("wrk")
 	c.Taskset = lookPath("taskset")
+	if c.StraceRequests > 0 {
+		c.Strace = lookPath("strace")
+	}
 	if c.Pin && !study.CanPin() {
 		fmt.Fprintln(stderr, "loadtest: one CPU only: not pinning")
 		c.Pin = false

@@ -80,3 +80,33 @@ func TestWrk(t *testing.T) {
 		t.Error("Wrk accepted a failed run")
 	}
 }
+
+func TestStrace(t *testing.T) {
+	t.Parallel()
+	got, err := Strace(fixture(t, "strace-getsmall.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Syscall{
+		"write":     {Name: "write", Calls: 20000},
+		"read":      {Name: "read", Calls: 37631, Errors: 17624},
+		"accept4":   {Name: "accept4", Calls: 36, Errors: 2},
+		"nanosleep": {Name: "nanosleep", Calls: 1931},
+	}
+	if len(got) != 18 {
+		t.Errorf("%d rows, want 18 (the total row left out)", len(got))
+	}
+	for _, s := range got {
+		if w, ok := want[s.Name]; ok && s != w {
+			t.Errorf("got %+v, want %+v", s, w)
+		}
+		if s.Name == "total" {
+			t.Error("the total row was kept")
+		}
+	}
+	for _, bad := range []string{"", "strace: Process 1 attached\n", "% time seconds usecs/call calls errors syscall\n 1.0 0.1 3 x 2 read\n"} {
+		if _, err := Strace(bad); err == nil {
+			t.Errorf("Strace(%q) accepted", bad)
+		}
+	}
+}

@@ -28,7 +28,8 @@ type bar struct {
 }
 
 // Chart draws three panels: cold start (p50 bar, min–max whisker), binary size, and
-// throughput per server (hey median; wrk as a tick; hatched when hey was the limit).
+// throughput per server (the wrk median of clean runs with their spread and the per-round
+// ratio to nginx; hey as a tick; hatched when the client was the limit).
 func (r *Report) Chart() string {
 	var cold, size, load []bar
 	for _, v := range r.Variants {
@@ -37,16 +38,7 @@ func (r *Report) Chart() string {
 			text: fmt.Sprintf("%.1f ms (%.1f–%.1f)", c.P50, c.Min, c.Max)})
 		size = append(size, bar{label: v.Name, value: float64(v.SizeBytes),
 			text: fmt.Sprintf("%.2f MB", float64(v.SizeBytes)/1e6)})
-		if t := v.Throughput; t != nil {
-			b := bar{label: v.Name, value: t.Median.RPS, hatch: t.ClientBound,
-				text: thousands(int64(t.Median.RPS)) + " req/s"}
-			if t.Wrk != nil {
-				b.marker = t.Wrk.RPS
-				b.text += " · wrk " + thousands(int64(t.Wrk.RPS))
-			}
-			if b.hatch {
-				b.text += " (client-bound)"
-			}
+		if b, ok := throughputBar(v); ok {
 			load = append(load, b)
 		}
 	}
@@ -57,7 +49,7 @@ func (r *Report) Chart() string {
 		r.Date.UTC().Format("2006-01-02"), html.EscapeString(r.Machine.CPUModel), r.Machine.Cores)
 	y = panel(&body, y, "Cold start: exec to first 200 on /health (bar p50, whisker min–max)", cold, "#4878a8")
 	y = panel(&body, y+panelGap, "Binary size", size, "#6a9f58")
-	y = panel(&body, y+panelGap, "Throughput on /health: hey median (bar), wrk (tick); hatched = client-bound", load, "#c07830")
+	y = panel(&body, y+panelGap, "Throughput on /health: wrk median of clean runs (bar, whisker min–max), hey median (tick); hatched = client-bound", load, "#c07830")
 
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n",
@@ -112,4 +104,29 @@ func panel(b *strings.Builder, y int, title string, bars []bar, color string) in
 		y += barHeight + barGap
 	}
 	return y
+}
+
+// throughputBar is a server's throughput row: wrk when it ran, else hey.
+func throughputBar(v Variant) (bar, bool) {
+	main, tick := v.Throughput.Tool(Wrk), v.Throughput.Tool(Hey)
+	if main == nil || main.Median == nil {
+		main, tick = tick, nil
+	}
+	if main == nil || main.Median == nil {
+		return bar{}, false
+	}
+	lo, hi := main.Spread()
+	b := bar{label: v.Name, value: main.Median.RPS, lo: lo, hi: hi, hatch: main.ClientBound,
+		text: thousands(int64(main.Median.RPS)) + " req/s"}
+	if main.VsNginx != nil {
+		b.text += fmt.Sprintf(" · %.2f× nginx", main.VsNginx.Median)
+	}
+	if tick != nil && tick.Median != nil {
+		b.marker = tick.Median.RPS
+		b.text += " · hey " + thousands(int64(tick.Median.RPS))
+	}
+	if b.hatch {
+		b.text += " (client-bound)"
+	}
+	return b, true
 }

@@ -19,7 +19,12 @@ type Report struct {
 	Machine  Machine   `json:"machine"`
 	Params   Params    `json:"params"`
 	Variants []Variant `json:"variants"`
-	Notes    []string  `json:"notes"` // what a reader must know to trust the numbers
+	Rounds   []Round   `json:"rounds"`
+	// The machine's load averages (1, 5, 15 minutes) as the study started and ended: a
+	// quiet machine reads well under its core count.
+	LoadAvgStart []float64 `json:"load_avg_start"`
+	LoadAvgEnd   []float64 `json:"load_avg_end"`
+	Notes        []string  `json:"notes"` // what a reader must know to trust the numbers
 }
 
 // Machine identifies where and with what the numbers were measured.
@@ -35,12 +40,19 @@ type Params struct {
 	Requests        int      `json:"requests"`         // per hey run (0 when Duration is set)
 	Duration        string   `json:"duration"`         // per hey run, instead of Requests
 	Concurrency     int      `json:"concurrency"`      // hey -c and wrk -c
-	Runs            int      `json:"runs"`             // measured hey runs per server, after a warm-up
-	WarmupRequests  int      `json:"warmup_requests"`  //
+	Rounds          int      `json:"rounds"`           // every server runs once per round, order rotated
+	Retries         int      `json:"retries"`          // extra attempts in a round when a run was disturbed
+	MinClean        int      `json:"min_clean"`        // clean runs per server and tool that check requires
+	DisturbedBelow  float64  `json:"disturbed_below"`  // CPU s per s under which both sides count as disturbed
+	FarFactor       float64  `json:"far_factor"`       // a cross-CPU probe this many times the fastest marks a run far; 0: off
+	NearNs          float64  `json:"near_ns"`          // the fastest cross-CPU round trip of the study
+	WarmupRequests  int      `json:"warmup_requests"`  // hey requests to a fresh server before its runs
 	ColdRuns        int      `json:"cold_runs"`        // cold starts per variant
 	HealthcheckRuns int      `json:"healthcheck_runs"` // healthcheck execs per getsmall variant
 	UPXLevels       []string `json:"upx_levels"`       //
+	Extra           []string `json:"extra,omitempty"`  // names of the extra getsmall builds (-variant)
 	WrkDuration     string   `json:"wrk_duration"`     // empty when wrk is not installed
+	StraceRequests  int      `json:"strace_requests"`  // requests of the syscall pass; 0 when it was off
 	Pinned          bool     `json:"pinned"`           //
 	ServerCPU       string   `json:"server_cpu"`       // taskset list, when pinned
 	ClientCPU       string   `json:"client_cpu"`       //
@@ -49,15 +61,16 @@ type Params struct {
 
 // Variant is one server binary (or nginx) and everything measured about it.
 type Variant struct {
-	Name        string        `json:"name"` // getsmall, getsmall-upx --lzma, net/http, nginx
-	Kind        string        `json:"kind"` // plain, upx, baseline
+	Name        string        `json:"name"` // getsmall, getsmall-upx --lzma, net/http, nginx, or an extra build
+	Kind        string        `json:"kind"` // plain, upx, build (an extra getsmall build), baseline
 	SizeBytes   int64         `json:"size_bytes"`
 	PackSeconds float64       `json:"pack_seconds"`  // 0 unless UPX
 	ColdStartMs stats.Summary `json:"cold_start_ms"` // exec to first 200 on /health
 	RSSStart    RSS           `json:"rss_after_start"`
-	RSSLoad     RSS           `json:"rss_after_load"`
+	RSSLoad     RSS           `json:"rss_after_load"`        // after the last round's runs
 	Healthcheck *Exec         `json:"healthcheck,omitempty"` // getsmall variants only
 	Throughput  *Throughput   `json:"throughput,omitempty"`
+	Syscalls    *Syscalls     `json:"syscalls,omitempty"` // the strace pass, when it ran
 }
 
 // RSS is resident memory from /proc/<pid>/status, in KiB.
@@ -77,32 +90,84 @@ type Exec struct {
 	MaxRSSKB int           `json:"max_rss_kb"`
 }
 
-// Throughput is the hey runs against one server, and the wrk cross-check runs.
-type Throughput struct {
-	Runs        []Load `json:"runs"`
-	Median      Load   `json:"median"` // the run with the median req/s
-	ClientBound bool   `json:"client_bound"`
-	WrkRuns     []Load `json:"wrk_runs,omitempty"`
-	Wrk         *Load  `json:"wrk,omitempty"` // the wrk run with the median req/s
+// Round is one pass over every server, in the order it ran.
+type Round struct {
+	N       int      `json:"n"`        // 1-based
+	Order   []string `json:"order"`    // variant names
+	LoadAvg float64  `json:"load_avg"` // the machine's 1-minute load average as the round started
 }
 
-// Spread is the lowest and highest req/s of runs: how far apart repeated runs landed.
-func Spread(runs []Load) (lo, hi float64) {
-	for i, r := range runs {
-		if i == 0 || r.RPS < lo {
-			lo = r.RPS
-		}
-		hi = max(hi, r.RPS)
-	}
-	return lo, hi
-}
-
-// Load is one load-generator run with the CPU both sides spent on it.
+// Load is one load-generator run against one server process, with the CPU both sides
+// spent on it.
 type Load struct {
 	parse.Run
+	Round        int     `json:"round"`   // 1-based
+	Attempt      int     `json:"attempt"` // 1, or more when an earlier run in the round was disturbed
 	ServerCPUSec float64 `json:"server_cpu_sec"`
 	ClientCPUSec float64 `json:"client_cpu_sec"`
 	WallSec      float64 `json:"wall_sec"`
+	// OtherCPUSec is the busy time of the measured CPUs (every CPU when not pinned) that
+	// neither the server nor the client was charged with: other processes, interrupts,
+	// the hypervisor's steal. Evidence for a disturbed verdict, not part of it.
+	OtherCPUSec float64 `json:"other_cpu_sec"`
+	// CrossCPUNs is a cache-line round trip between the server's and the client's CPU just
+	// before and just after the run: where the host placed the two virtual CPUs.
+	CrossCPUNs []float64 `json:"cross_cpu_ns,omitempty"`
+	// Far is set when a probe took more than Params.FarFactor times the study's fastest: the
+	// CPUs were in different cache domains for at least part of the run.
+	Far       bool `json:"far"`
+	Disturbed bool `json:"disturbed"` // by the CPU rule (IsDisturbed) or Far
+}
+
+// ServerLoad is the server's CPU seconds per second of the run: 1 means it had its CPU
+// to itself and used all of it.
+func (l Load) ServerLoad() float64 { return perSecond(l.ServerCPUSec, l.WallSec) }
+
+// PerServerCPU is requests served per CPU second of the server: throughput per core, which
+// holds even when the client, not the server, was the limit.
+func (l Load) PerServerCPU() float64 {
+	if l.ServerCPUSec <= 0 {
+		return 0
+	}
+	return float64(l.Requests) / l.ServerCPUSec
+}
+
+// ClientLoad is the load generator's CPU seconds per second of the run.
+func (l Load) ClientLoad() float64 { return perSecond(l.ClientCPUSec, l.WallSec) }
+
+func perSecond(cpu, wall float64) float64 {
+	if wall <= 0 {
+		return 0
+	}
+	return cpu / wall
+}
+
+// IsFar reports whether either cross-CPU probe of a run took more than factor times near,
+// the fastest round trip seen.
+func IsFar(l Load, near, factor float64) bool {
+	if factor <= 0 || near <= 0 {
+		return false
+	}
+	for _, ns := range l.CrossCPUNs {
+		if ns > factor*near {
+			return true
+		}
+	}
+	return false
+}
+
+// IsDisturbed reports whether a run was slowed by something else on the machine. A server
+// pinned to its own CPU that used markedly less than one CPU second per second was waiting;
+// if the client on the other CPU was not saturated either, neither side was the limit, so
+// something outside the measurement took the time.
+func IsDisturbed(l Load, below float64) bool {
+	return l.ServerLoad() < below && l.ClientLoad() < below
+}
+
+// Syscalls is the strace pass: system calls the server made while serving Requests.
+type Syscalls struct {
+	Requests int             `json:"requests"`
+	Calls    []parse.Syscall `json:"calls"` // every row strace -c printed
 }
 
 // Write puts report.json, report.md and chart.svg into dir.

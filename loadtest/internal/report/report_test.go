@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,39 +18,158 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// fixed is a small, hand-made report: two getsmall variants, a baseline, one of them
-// client-bound, one without wrk.
+// fixed is a small, hand-made report: three rounds; getsmall client-bound under hey and
+// with one disturbed wrk run retried; a UPX variant without throughput; net/http with hey
+// only; nginx; syscall counts for getsmall.
 func fixed() *Report {
-	load := func(rps, server, client float64) Load {
-		return Load{Run: parse.Run{Requests: 1000, RPS: rps, P50Ms: 1.2, P99Ms: 7.5}, ServerCPUSec: server, ClientCPUSec: client, WallSec: 1}
+	load := func(round, attempt int, rps, server, client float64) Load {
+		return Load{Run: parse.Run{Requests: 1000, RPS: rps, P50Ms: 1.2, P99Ms: 7.5}, Round: round, Attempt: attempt,
+			ServerCPUSec: server, ClientCPUSec: client, WallSec: 1}
 	}
-	return &Report{
+	disturbed := load(2, 1, 43000, 0.41, 0.38)
+	disturbed.Disturbed, disturbed.OtherCPUSec, disturbed.CrossCPUNs = true, 0.9, []float64{80, 85}
+	far := load(3, 1, 60000, 0.98, 0.95)
+	far.Disturbed, far.Far, far.CrossCPUNs = true, true, []float64{82, 340}
+	r := &Report{
 		Date: time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC),
 		Machine: Machine{CPUModel: "Test CPU <x>", Cores: 2, Kernel: "6.1.0",
 			Versions: map[string]string{"go": "go1.26.8", "upx": "4.2.2", "hey": "v0.1.5"}},
-		Params: Params{Requests: 1000, Concurrency: 50, Runs: 3, WarmupRequests: 100, ColdRuns: 20,
-			HealthcheckRuns: 10, UPXLevels: []string{"--lzma"}, WrkDuration: "1s", Pinned: true,
-			ServerCPU: "0", ClientCPU: "1", Addr: "127.0.0.1:18080"},
+		Params: Params{Requests: 1000, Concurrency: 50, Rounds: 3, Retries: 2, MinClean: 2, DisturbedBelow: 0.9, FarFactor: 2, NearNs: 80,
+			WarmupRequests: 100, ColdRuns: 20, HealthcheckRuns: 10, UPXLevels: []string{"--lzma"}, WrkDuration: "1s",
+			StraceRequests: 20000, Pinned: true, ServerCPU: "0", ClientCPU: "1", Addr: "127.0.0.1:18080"},
+		Rounds: []Round{
+			{N: 1, Order: []string{"getsmall", "net/http", "nginx"}, LoadAvg: 0.5},
+			{N: 2, Order: []string{"net/http", "nginx", "getsmall"}, LoadAvg: 1.25},
+			{N: 3, Order: []string{"nginx", "getsmall", "net/http"}, LoadAvg: 0.75},
+		},
+		LoadAvgStart: []float64{0.4, 0.3, 0.2},
+		LoadAvgEnd:   []float64{0.9, 0.5, 0.3},
 		Variants: []Variant{
 			{Name: "getsmall", Kind: "plain", SizeBytes: 6291582,
 				ColdStartMs: stats.Summary{N: 20, Min: 4.5, P50: 5.6, P95: 7, Max: 9.25},
 				RSSStart:    RSS{AnonKB: 1200, FileKB: 5300},
 				RSSLoad:     RSS{AnonKB: 2100, FileKB: 5300},
 				Healthcheck: &Exec{WallMs: stats.Summary{P50: 3.1}, CPUMs: stats.Summary{P50: 2}, MaxRSSKB: 9644},
-				Throughput: &Throughput{Runs: []Load{load(23000, 2, 4), load(24000, 2, 4), load(26000, 2, 4)}, Median: load(24000, 2, 4), ClientBound: true,
-					WrkRuns: []Load{{Run: parse.Run{RPS: 69000}}, {Run: parse.Run{RPS: 71000, P99Ms: 4.48}}, {Run: parse.Run{RPS: 75000}}},
-					Wrk:     &Load{Run: parse.Run{RPS: 71000, P99Ms: 4.48}}}},
+				Throughput: &Throughput{
+					Hey: &Tool{Runs: []Load{load(1, 1, 23000, 0.5, 1), load(2, 1, 24000, 0.5, 1), load(3, 1, 26000, 0.5, 1)}},
+					Wrk: &Tool{Runs: []Load{load(1, 1, 69000, 1, 0.9), disturbed, load(2, 2, 71000, 1, 0.9), far, load(3, 2, 75000, 1, 0.9)}}},
+				Syscalls: &Syscalls{Requests: 20000, Calls: []parse.Syscall{
+					{Name: "write", Calls: 20000}, {Name: "read", Calls: 37200, Errors: 17200}, {Name: "epoll_pwait", Calls: 800}, {Name: "nanosleep", Calls: 2000}}}},
 			{Name: "getsmall-upx --lzma", Kind: "upx", SizeBytes: 1994656, PackSeconds: 5.04,
 				ColdStartMs: stats.Summary{N: 20, Min: 150, P50: 170, P95: 180, Max: 190},
 				RSSStart:    RSS{AnonKB: 7300},
 				Healthcheck: &Exec{WallMs: stats.Summary{P50: 160}, CPUMs: stats.Summary{P50: 158}}},
 			{Name: "net/http", Kind: "baseline", SizeBytes: 5000000,
 				ColdStartMs: stats.Summary{N: 20, Min: 3, P50: 4, P95: 5, Max: 6},
-				Throughput:  &Throughput{Runs: []Load{load(20000, 3, 2)}, Median: load(20000, 3, 2)}},
+				Throughput:  &Throughput{Hey: &Tool{Runs: []Load{load(1, 1, 20000, 0.8, 0.6), load(2, 1, 21000, 0.8, 0.6), load(3, 1, 19000, 0.8, 0.6)}}}},
+			{Name: "nginx", Kind: "baseline", SizeBytes: 1264552,
+				ColdStartMs: stats.Summary{N: 20, Min: 4, P50: 4.4, P95: 11, Max: 11.2},
+				Throughput: &Throughput{
+					Hey: &Tool{Runs: []Load{load(1, 1, 23000, 0.5, 1), load(2, 1, 20000, 0.5, 1), load(3, 1, 26000, 0.5, 1)}},
+					Wrk: &Tool{Runs: []Load{load(1, 1, 70000, 0.93, 1), load(2, 1, 72000, 0.93, 1), load(3, 1, 80000, 0.93, 1)}}}},
 		},
 		Notes: []string{"hey is the bottleneck"},
 	}
+	Analyze(r)
+	return r
 }
+
+func TestAnalyze(t *testing.T) {
+	t.Parallel()
+	r := fixed()
+	wrk := r.Variants[0].Throughput.Wrk
+	if wrk.Clean != 3 || len(wrk.Runs) != 5 || wrk.Median == nil || wrk.Median.RPS != 71000 || wrk.ClientBound {
+		t.Errorf("getsmall wrk: clean %d, median %+v, client-bound %v; want 3, the 71,000 retry, false", wrk.Clean, wrk.Median, wrk.ClientBound)
+	}
+	// Per-round ratios use the clean retry of round 2, never the disturbed run.
+	q := wrk.VsNginx
+	if q == nil || len(q.Rounds) != 3 || !near(q.Rounds[1].Value, 71000.0/72000) || !near(q.Median, 69000.0/70000) ||
+		!near(q.Min, 75000.0/80000) || !near(q.Max, 71000.0/72000) {
+		t.Errorf("getsmall wrk vs nginx = %+v", q)
+	}
+	// Per core: 1,000 requests per 1 CPU s against nginx's 1,000 per 0.93 CPU s.
+	if !near(wrk.PerCPU, 1000) || wrk.PerCPUVsNginx == nil || !near(wrk.PerCPUVsNginx.Median, 0.93) {
+		t.Errorf("getsmall wrk per CPU = %v, vs nginx %+v; want 1000 and 0.93", wrk.PerCPU, wrk.PerCPUVsNginx)
+	}
+	if wrk.VsGetsmall != nil || r.Variants[3].Throughput.Wrk.VsNginx != nil {
+		t.Error("a server's ratio to itself is set")
+	}
+	hey := r.Variants[2].Throughput.Hey
+	if !hey.ClientBound == (hey.Median.ClientCPUSec > hey.Median.ServerCPUSec) || hey.VsGetsmall == nil || !near(hey.VsGetsmall.Median, 20000.0/23000) {
+		t.Errorf("net/http hey: %+v vs getsmall %+v", hey, hey.VsGetsmall)
+	}
+	if !r.Variants[0].Throughput.Hey.ClientBound {
+		t.Error("getsmall under hey (server 0.5, hey 1.0 CPU s) is not client-bound")
+	}
+	if r.Variants[2].Throughput.Wrk != nil {
+		t.Error("net/http grew wrk runs")
+	}
+	// Two servers never clean in the same round have no ratio.
+	r = fixed()
+	for i := range r.Variants[3].Throughput.Wrk.Runs {
+		r.Variants[3].Throughput.Wrk.Runs[i].Disturbed = true
+	}
+	Analyze(r)
+	if r.Variants[0].Throughput.Wrk.VsNginx != nil || r.Variants[3].Throughput.Wrk.Median != nil {
+		t.Error("a ratio or median from disturbed runs")
+	}
+}
+
+func TestIsDisturbed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		server, client float64
+		want           bool
+	}{
+		{0.98, 0.9, false}, // server-bound: the normal case for getsmall under wrk
+		{0.5, 1.0, false},  // client-bound: hey's ceiling
+		{0.93, 0.99, false},
+		{0.41, 0.38, true}, // both waited: someone else had the CPUs
+		{0.85, 0.85, true},
+	} {
+		l := Load{ServerCPUSec: tc.server * 5, ClientCPUSec: tc.client * 5, WallSec: 5}
+		if got := IsDisturbed(l, 0.9); got != tc.want {
+			t.Errorf("server %.2f, client %.2f CPU s/s: disturbed %v, want %v", tc.server, tc.client, got, tc.want)
+		}
+	}
+	if IsDisturbed(Load{}, 0.9) != true {
+		t.Error("a run without wall time is not disturbed")
+	}
+}
+
+func TestIsFar(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		probes       []float64
+		near, factor float64
+		want         bool
+	}{
+		{[]float64{80, 90}, 70, 2, false},
+		{[]float64{80, 340}, 70, 2, true}, // the host moved a CPU during the run
+		{[]float64{150, 80}, 70, 2, true},
+		{[]float64{340, 340}, 70, 0, false}, // off
+		{nil, 70, 2, false},                 // not probed
+		{[]float64{340}, 0, 2, false},       // no floor yet
+	} {
+		if got := IsFar(Load{CrossCPUNs: tc.probes}, tc.near, tc.factor); got != tc.want {
+			t.Errorf("probes %v, near %v, factor %v: far %v, want %v", tc.probes, tc.near, tc.factor, got, tc.want)
+		}
+	}
+}
+
+func TestPerRequest(t *testing.T) {
+	t.Parallel()
+	p := fixed().Variants[0].Syscalls.PerRequest()
+	want := PerRequest{Reads: 1.86, ReadErrors: 0.86, Writes: 1, Waits: 0.04, All: 3}
+	if !near(p.Reads, want.Reads) || !near(p.ReadErrors, want.ReadErrors) || !near(p.Writes, want.Writes) || !near(p.Waits, want.Waits) || !near(p.All, want.All) {
+		t.Errorf("PerRequest = %+v, want %+v", p, want)
+	}
+	if (&Syscalls{}).PerRequest() != (PerRequest{}) {
+		t.Error("zero requests gave numbers")
+	}
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
 func TestMarkdownGolden(t *testing.T) {
 	t.Parallel()
@@ -100,13 +220,14 @@ func TestChart(t *testing.T) {
 			}
 		}
 	}
-	if want := 3 + 3 + 2; bars != want {
+	if want := 4 + 4 + 3; bars != want {
 		t.Errorf("%d bars, want %d", bars, want)
 	}
-	if markers != 1 || hatched != 1 {
-		t.Errorf("%d wrk markers and %d hatched bars, want 1 and 1", markers, hatched)
+	if markers != 2 || hatched != 1 {
+		t.Errorf("%d hey markers and %d hatched bars, want 2 and 1", markers, hatched)
 	}
-	for _, s := range []string{"Test CPU &lt;x&gt;", "getsmall-upx --lzma", "170.0 ms", "1.99 MB", "24,000 req/s · wrk 71,000 (client-bound)"} {
+	for _, s := range []string{"Test CPU &lt;x&gt;", "getsmall-upx --lzma", "170.0 ms", "1.99 MB",
+		"71,000 req/s · 0.99× nginx · hey 24,000", "72,000 req/s · hey 23,000 (client-bound)"} {
 		if !strings.Contains(svg, s) {
 			t.Errorf("chart lacks %q", s)
 		}

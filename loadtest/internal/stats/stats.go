@@ -66,3 +66,18 @@ func MedianIndex(xs []float64) int {
 	})
 	return idx[(len(idx)-1)/2]
 }
+
+// Median is the middle value of xs, or the mean of the two middle values for an even count;
+// 0 for an empty sample. It is what the per-round ratios are summarised with.
+func Median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/getsmall/getsmall/loadtest/internal/report"
 )
@@ -79,30 +80,58 @@ func (s *Study) interpret(r *report.Report) {
 	} else {
 		s.note("not pinned: servers and clients share %d CPU(s), so the numbers mix both sides' work", runtime.NumCPU())
 	}
-	bound, total := 0, 0
-	for _, v := range r.Variants {
-		if v.Throughput == nil {
-			continue
+	s.note("rounds: every server runs once per round in a fresh process, the order rotated by one each round; × nginx and × getsmall are medians of per-round ratios (this server's req/s over the reference's in the same round, both clean), which stay comparable when the machine's speed drifts between rounds")
+	for _, tool := range []string{report.Hey, report.Wrk} {
+		var bound []string
+		total := 0
+		for _, v := range r.Variants {
+			if t := v.Throughput.Tool(tool); t != nil && t.Median != nil {
+				total++
+				if t.ClientBound {
+					bound = append(bound, v.Name)
+				}
+			}
 		}
-		total++
-		if v.Throughput.ClientBound {
-			bound++
+		switch {
+		case len(bound) == 0:
+		case tool == report.Hey:
+			s.note("hey used more CPU than the server for %d of %d servers: there req/s measures hey, not the server. wrk, written in C, is the fairer comparison of servers", len(bound), total)
+		default:
+			s.note("wrk too used more CPU than the server for %s: those wrk numbers are a lower bound", strings.Join(bound, ", "))
 		}
 	}
-	if bound > 0 {
-		s.note("hey used more CPU than the server for %d of %d servers: there req/s measures hey, not the server. wrk, written in C, is the fairer comparison of servers", bound, total)
+	disturbed, runs := 0, 0
+	for _, v := range r.Variants {
+		for _, tool := range []string{report.Hey, report.Wrk} {
+			if t := v.Throughput.Tool(tool); t != nil {
+				runs += len(t.Runs)
+				disturbed += len(t.Runs) - t.Clean
+			}
+		}
+	}
+	far := 0
+	for _, v := range r.Variants {
+		for _, tool := range []string{report.Hey, report.Wrk} {
+			if t := v.Throughput.Tool(tool); t != nil {
+				for _, l := range t.Runs {
+					if l.Far {
+						far++
+					}
+				}
+			}
+		}
+	}
+	if far > 0 {
+		s.note("%d runs had a cache-line round trip between the server's and the client's CPU above %.1f× the study's fastest (%.0f ns): the virtual machine's host had moved a CPU into another cache domain, which makes both sides spend more CPU per request with no CPU time lost, so the CPU rule alone cannot see it. Those runs count as disturbed", far, c.FarFactor, s.nearNs)
+	}
+	if disturbed > 0 {
+		s.note("%d of %d runs were disturbed (something else took CPU time from server or client; each was retried up to %d times in its round): they are struck through in the rounds tables and count for nothing", disturbed, runs, c.Retries)
+	}
+	if s.quietSpent > time.Second {
+		s.note("the study waited %v in all for the measured CPUs to go quiet before runs", s.quietSpent.Round(time.Second))
 	}
 	s.note("hey prints latencies with 0.1 ms resolution and counts failed requests in its req/s: the errors and non-2xx columns are what make a run valid")
-	s.note("UPX variants run the same code once unpacked: read their req/s against the plain binary's with the min–max spread of repeated runs in mind. What UPX changes is cold start, memory (the unpacked program is anonymous memory that cannot be shared between processes or paged back from the file) and the cost of every exec, healthchecks included")
-	var wrkBound []string
-	for _, v := range r.Variants {
-		if t := v.Throughput; t != nil && t.Wrk != nil && t.Wrk.ClientCPUSec > t.Wrk.ServerCPUSec {
-			wrkBound = append(wrkBound, v.Name)
-		}
-	}
-	if len(wrkBound) > 0 {
-		s.note("wrk too used more CPU than the server for %s: those wrk numbers are a lower bound", strings.Join(wrkBound, ", "))
-	}
+	s.note("UPX variants run the same code once unpacked: their × getsmall ratio should be 1 within the spread of rounds. What UPX changes is cold start, memory (the unpacked program is anonymous memory that cannot be shared between processes or paged back from the file) and the cost of every exec, healthchecks included")
 	s.bruteNote(r)
 }
 

@@ -1,7 +1,8 @@
 // Package study measures getsmall against its baselines on loopback: size and pack time of
-// each UPX level, cold start, resident memory, the cost of one healthcheck exec, and
-// throughput with hey (cross-checked with wrk). It only ever sends traffic to 127.0.0.1,
-// bounded in requests and time.
+// each UPX level, cold start, resident memory, the cost of one healthcheck exec, throughput
+// with wrk and hey in interleaved rounds with disturbed runs flagged and retried, and
+// optionally the system calls per request. It only ever sends traffic to 127.0.0.1, bounded
+// in requests and time.
 package study
 
 import (
@@ -22,18 +23,26 @@ import (
 
 // Config is one study's inputs. Paths of optional tools are empty when not installed.
 type Config struct {
-	Getsmall, NetHTTP, Hey   string // binaries to measure and the load generator
-	UPX, Nginx, Wrk, Taskset string
-	UPXLevels                []string
+	Getsmall, NetHTTP, Hey           string // binaries to measure and the load generator
+	UPX, Nginx, Wrk, Taskset, Strace string
+	UPXLevels                        []string
+	Extra                            []Extra // more getsmall builds to measure, e.g. the floppy build
 
 	Requests        int           // per hey run; ignored when Duration > 0
 	Duration        time.Duration // per hey run
-	Warmup          int           // requests before the measured runs
+	Warmup          int           // hey requests to each fresh server before its runs
 	Concurrency     int
-	Runs            int // measured hey runs per server (at least 3)
+	Rounds          int     // every server runs once per round (at least 3)
+	Retries         int     // extra attempts in a round after a disturbed run
+	MinClean        int     // clean runs per server and tool that check requires; 0 for a majority of rounds
+	DisturbedBelow  float64 // CPU s per s under which a run whose both sides stayed is disturbed
+	FarFactor       float64 // a cross-CPU probe this many times the fastest marks a run disturbed; 0: off
+	QuietWait       time.Duration
+	QuietBudget     time.Duration
 	ColdRuns        int // cold starts per variant (at least 20)
 	HealthcheckRuns int
 	WrkDuration     time.Duration
+	StraceRequests  int // requests of the syscall pass; 0 skips it
 
 	Pin                  bool // server and clients on different CPUs
 	ServerCPU, ClientCPU int
@@ -42,9 +51,12 @@ type Config struct {
 	Log                  io.Writer // progress lines
 }
 
-// Minimums the issue asks for: fewer runs cannot give a median or a p95 worth printing.
+// Extra is one more getsmall build to measure under its own name.
+type Extra struct{ Name, Path string }
+
+// Minimums the issue asks for: fewer rounds cannot give a median or a p95 worth printing.
 const (
-	minRuns     = 3
+	minRounds   = 3
 	minColdRuns = 20
 	coldLimit   = 10 * time.Second // a start slower than this is a failure, not a number
 )
@@ -52,23 +64,49 @@ const (
 // Check validates cfg and the machine before anything runs, so bad setup fails in the first
 // second with one line.
 func (c *Config) Check() error {
+	if c.MinClean == 0 {
+		c.MinClean = c.Rounds/2 + 1
+	}
 	switch {
-	case c.Runs < minRuns:
-		return fmt.Errorf("runs %d: at least %d are needed for a median", c.Runs, minRuns)
+	case c.Rounds < minRounds:
+		return fmt.Errorf("rounds %d: at least %d are needed for a median", c.Rounds, minRounds)
+	case c.Retries < 0:
+		return fmt.Errorf("retries %d: must not be negative", c.Retries)
+	case c.MinClean < 1 || c.MinClean > c.Rounds:
+		return fmt.Errorf("min-clean %d: must be between 1 and the rounds (%d)", c.MinClean, c.Rounds)
+	case c.DisturbedBelow <= 0 || c.DisturbedBelow > 1:
+		return fmt.Errorf("disturbed-below %v: must be in (0, 1] CPU seconds per second", c.DisturbedBelow)
+	case c.FarFactor != 0 && c.FarFactor <= 1:
+		return fmt.Errorf("far-factor %v: must be 0 (off) or above 1", c.FarFactor)
 	case c.ColdRuns < minColdRuns:
 		return fmt.Errorf("cold runs %d: at least %d are needed for a p95", c.ColdRuns, minColdRuns)
 	case c.Concurrency < 1:
 		return fmt.Errorf("concurrency %d: must be at least 1", c.Concurrency)
 	case c.Duration <= 0 && c.Requests < c.Concurrency:
 		return fmt.Errorf("requests %d: must be at least the concurrency (%d)", c.Requests, c.Concurrency)
+	case c.Wrk != "" && (c.WrkDuration < time.Second || c.WrkDuration%time.Second != 0):
+		return fmt.Errorf("wrk duration %v: must be whole seconds, at least 1s", c.WrkDuration)
 	case c.HealthcheckRuns < 1:
 		return fmt.Errorf("healthcheck runs %d: must be at least 1", c.HealthcheckRuns)
+	case c.StraceRequests < 0 || (c.StraceRequests > 0 && c.StraceRequests < c.Concurrency):
+		return fmt.Errorf("strace requests %d: must be 0 (off) or at least the concurrency", c.StraceRequests)
+	case c.StraceRequests > 0 && c.Strace == "":
+		return errors.New("strace not found: install it (Debian: apt-get install strace) or leave LT_STRACE unset")
 	case len(c.UPXLevels) > 0 && c.UPX == "":
 		return errors.New("upx not found: install UPX 4.x (Debian bookworm-backports: upx-ucl) or set UPX_LEVELS= to skip the UPX variants")
 	case c.Pin && c.Taskset == "":
 		return errors.New("taskset not found: install util-linux or set LT_PIN=0")
 	}
-	for _, bin := range []string{c.Getsmall, c.NetHTTP, c.Hey} {
+	bins := []string{c.Getsmall, c.NetHTTP, c.Hey}
+	names := map[string]bool{}
+	for _, e := range c.Extra {
+		if e.Name == "" || names[e.Name] || strings.ContainsAny(e.Name, "|/ ") {
+			return fmt.Errorf("variant name %q: must be unique and free of spaces, slashes and pipes", e.Name)
+		}
+		names[e.Name] = true
+		bins = append(bins, e.Path)
+	}
+	for _, bin := range bins {
 		if fi, err := os.Stat(bin); err != nil || fi.Mode()&0o111 == 0 {
 			return fmt.Errorf("%s is not an executable: build it first (make loadtest does)", bin)
 		}
@@ -85,15 +123,16 @@ func (c *Config) addr() string { return "127.0.0.1:" + strconv.Itoa(c.Port) }
 // variant is a server to measure and how to start it.
 type variant struct {
 	report.Variant
-	argv        []string // with the listen address already in place
-	binary      string   // for the healthcheck exec; empty for non-getsmall servers
-	measureLoad bool
+	argv   []string // with the listen address already in place
+	binary string   // for the healthcheck exec; empty for non-getsmall servers
 }
 
 // Study runs the measurements of one Config.
 type Study struct {
-	cfg   Config
-	notes []string
+	cfg        Config
+	notes      []string
+	quietSpent time.Duration // waiting for quiet moments, against QuietBudget
+	nearNs     float64       // the fastest cross-CPU round trip so far
 }
 
 // New returns a Study for a checked Config.
@@ -107,10 +146,12 @@ func (s *Study) note(format string, args ...any) {
 	s.notes = append(s.notes, fmt.Sprintf(format, args...))
 }
 
-// Run measures every variant and returns the report; it writes nothing itself.
+// Run measures every variant and returns the report; it writes nothing itself. Start-up,
+// memory and healthcheck cost are measured variant by variant; throughput in rounds, so
+// that every server is measured in every stretch of the machine's weather.
 func (s *Study) Run() (*report.Report, error) {
 	c := &s.cfg
-	r := &report.Report{Date: time.Now().UTC(), Machine: s.machine(), Params: s.params()}
+	r := &report.Report{Date: time.Now().UTC(), Machine: s.machine(), Params: s.params(), LoadAvgStart: loadAvg()}
 
 	variants, err := s.variants()
 	if err != nil {
@@ -122,15 +163,47 @@ func (s *Study) Run() (*report.Report, error) {
 		if err := s.measure(v); err != nil {
 			return nil, fmt.Errorf("%s: %w", v.Name, err)
 		}
+	}
+	for range 10 { // a floor for the cross-CPU probes before the first run
+		s.probe(nil)
+	}
+	if r.Rounds, err = s.rounds(variants); err != nil {
+		return nil, err
+	}
+	// Judge every run again against the study's fastest probe, which later runs may have
+	// lowered: a run's verdict must not depend on when it ran.
+	for i := range variants {
+		for _, t := range []*report.Tool{variants[i].Throughput.Tool(report.Hey), variants[i].Throughput.Tool(report.Wrk)} {
+			if t == nil {
+				continue
+			}
+			for j := range t.Runs {
+				s.judge(&t.Runs[j])
+			}
+		}
+	}
+	r.Params.NearNs = s.nearNs
+	if c.StraceRequests > 0 {
+		for i := range variants {
+			v := &variants[i]
+			s.logf("%s: strace -c over %d requests", v.Name, c.StraceRequests)
+			if v.Syscalls, err = s.syscalls(v); err != nil {
+				return nil, fmt.Errorf("%s: strace: %w", v.Name, err)
+			}
+		}
+	}
+	for _, v := range variants {
 		r.Variants = append(r.Variants, v.Variant)
 	}
+	report.Analyze(r)
+	r.LoadAvgEnd = loadAvg()
 	s.interpret(r)
 	r.Notes = s.notes
 	return r, nil
 }
 
-// measure fills in a variant: cold starts, then one more start kept running for RSS, the
-// healthcheck execs and the load runs.
+// measure fills in a variant's start-up figures: cold starts, then one more start kept
+// running for its resident memory and the healthcheck execs.
 func (s *Study) measure(v *variant) error {
 	c := &s.cfg
 	cold := make([]float64, 0, c.ColdRuns)
@@ -151,8 +224,7 @@ func (s *Study) measure(v *variant) error {
 		return err
 	}
 	defer func() { _ = p.stop() }()
-	pid := p.cmd.Process.Pid
-	if v.RSSStart, err = rss(pid); err != nil {
+	if v.RSSStart, err = rss(p.cmd.Process.Pid); err != nil {
 		return err
 	}
 	if v.binary != "" {
@@ -160,14 +232,6 @@ func (s *Study) measure(v *variant) error {
 		if v.Healthcheck, err = s.healthcheckCost(v.binary); err != nil {
 			return err
 		}
-	}
-	if v.measureLoad {
-		if v.Throughput, err = s.throughput(v.Name, pid); err != nil {
-			return err
-		}
-	}
-	if v.RSSLoad, err = rss(pid); err != nil {
-		return err
 	}
 	return p.stop()
 }
@@ -211,9 +275,13 @@ func (s *Study) healthcheckCost(binary string) (*report.Exec, error) {
 func (s *Study) params() report.Params {
 	c := &s.cfg
 	p := report.Params{
-		Requests: c.Requests, Concurrency: c.Concurrency, Runs: c.Runs, WarmupRequests: c.Warmup,
+		Requests: c.Requests, Concurrency: c.Concurrency, Rounds: c.Rounds, Retries: c.Retries,
+		MinClean: c.MinClean, DisturbedBelow: c.DisturbedBelow, FarFactor: c.FarFactor, WarmupRequests: c.Warmup,
 		ColdRuns: c.ColdRuns, HealthcheckRuns: c.HealthcheckRuns, UPXLevels: c.UPXLevels,
-		Pinned: c.Pin, Addr: c.addr(),
+		StraceRequests: c.StraceRequests, Pinned: c.Pin, Addr: c.addr(),
+	}
+	for _, e := range c.Extra {
+		p.Extra = append(p.Extra, e.Name)
 	}
 	if c.Duration > 0 {
 		p.Requests, p.Duration = 0, c.Duration.String()

@@ -24,10 +24,10 @@ func (s *Study) variants() ([]variant, error) {
 	getsmall := func(name, kind, path string, pack float64) variant {
 		return variant{
 			Variant: report.Variant{Name: name, Kind: kind, SizeBytes: size(path), PackSeconds: pack},
-			argv:    []string{path, "-addr", addr}, binary: path, measureLoad: true,
+			argv:    []string{path, "-addr", addr}, binary: path,
 		}
 	}
-	vs := []variant{getsmall("getsmall", "plain", c.Getsmall, 0)}
+	vs := []variant{getsmall(report.Getsmall, "plain", c.Getsmall, 0)}
 
 	binDir := filepath.Join(c.OutDir, "bin")
 	if err := os.MkdirAll(binDir, 0o750); err != nil {
@@ -42,10 +42,13 @@ func (s *Study) variants() ([]variant, error) {
 		}
 		vs = append(vs, getsmall("getsmall-upx "+level, "upx", out, took.Seconds()))
 	}
+	for _, e := range c.Extra {
+		vs = append(vs, getsmall(e.Name, "build", e.Path, 0))
+	}
 
 	vs = append(vs, variant{
 		Variant: report.Variant{Name: "net/http", Kind: "baseline", SizeBytes: size(c.NetHTTP)},
-		argv:    []string{c.NetHTTP, "-addr", addr}, measureLoad: true,
+		argv:    []string{c.NetHTTP, "-addr", addr},
 	})
 	if c.Nginx == "" {
 		s.note("nginx is not installed: not measured (Debian: apt-get install nginx-light)")
@@ -57,8 +60,8 @@ func (s *Study) variants() ([]variant, error) {
 	}
 	s.note("nginx: one process (master_process off, 1 worker), `return 200` with the same body; its size is the dynamic binary alone, without its shared libraries")
 	return append(vs, variant{
-		Variant: report.Variant{Name: "nginx", Kind: "baseline", SizeBytes: size(c.Nginx)},
-		argv:    []string{c.Nginx, "-c", conf, "-p", filepath.Dir(conf), "-e", "stderr"}, measureLoad: true,
+		Variant: report.Variant{Name: report.Nginx, Kind: "baseline", SizeBytes: size(c.Nginx)},
+		argv:    []string{c.Nginx, "-c", conf, "-p", filepath.Dir(conf), "-e", "stderr"},
 	}), nil
 }
 
