@@ -12,7 +12,7 @@ LT_RETRIES          ?= 2
 LT_MIN_CLEAN        ?= 0
 LT_DISTURBED_BELOW  ?= 0.9
 # A run is also disturbed when a cache-line round trip between the two CPUs took this many times
-# the study's fastest (the host placed them apart); 0 turns the probe's verdict off.
+# the study's typical near one, the lower quartile of every probe (the host placed them apart); 0 turns the probe's verdict off.
 LT_FAR_FACTOR       ?= 2
 # Before each run the study waits up to LT_QUIET_WAIT, and LT_QUIET_BUDGET in all, for idle CPUs.
 LT_QUIET_WAIT       ?= 10s

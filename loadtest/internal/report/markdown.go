@@ -58,7 +58,7 @@ func (r *Report) header(b *strings.Builder) {
 	fmt.Fprintf(b, ") at concurrency %d\n", p.Concurrency)
 	fmt.Fprintf(b, "- Disturbed: a run where the server used under %.2f CPU s per s and the client did too", p.DisturbedBelow)
 	if p.FarFactor > 0 && p.NearNs > 0 {
-		fmt.Fprintf(b, ", or where a cache-line round trip between the two CPUs, probed before and after it, took over %.1f× the study's fastest (%.0f ns): the host had put them in different cache domains", p.FarFactor, p.NearNs)
+		fmt.Fprintf(b, ", or where a cache-line round trip between the two CPUs, probed before and after it, took over %.1f× the study's typical near one (%.0f ns, the lower quartile of every probe): the host had put them in different cache domains", p.FarFactor, p.NearNs)
 	}
 	fmt.Fprintf(b, "; it is retried up to %d times in its round, listed, and left out of medians and ratios (check wants %d clean runs per server and tool)\n",
 		p.Retries, p.MinClean)

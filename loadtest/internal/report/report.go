@@ -44,8 +44,8 @@ type Params struct {
 	Retries         int      `json:"retries"`          // extra attempts in a round when a run was disturbed
 	MinClean        int      `json:"min_clean"`        // clean runs per server and tool that check requires
 	DisturbedBelow  float64  `json:"disturbed_below"`  // CPU s per s under which both sides count as disturbed
-	FarFactor       float64  `json:"far_factor"`       // a cross-CPU probe this many times the fastest marks a run far; 0: off
-	NearNs          float64  `json:"near_ns"`          // the fastest cross-CPU round trip of the study
+	FarFactor       float64  `json:"far_factor"`       // a cross-CPU probe this many times NearNs marks a run far; 0: off
+	NearNs          float64  `json:"near_ns"`          // the lower quartile of the study's cross-CPU round trips: the typical near one
 	WarmupRequests  int      `json:"warmup_requests"`  // hey requests to a fresh server before its runs
 	ColdRuns        int      `json:"cold_runs"`        // cold starts per variant
 	HealthcheckRuns int      `json:"healthcheck_runs"` // healthcheck execs per getsmall variant
@@ -113,7 +113,7 @@ type Load struct {
 	// CrossCPUNs is a cache-line round trip between the server's and the client's CPU just
 	// before and just after the run: where the host placed the two virtual CPUs.
 	CrossCPUNs []float64 `json:"cross_cpu_ns,omitempty"`
-	// Far is set when a probe took more than Params.FarFactor times the study's fastest: the
+	// Far is set when a probe took more than Params.FarFactor times Params.NearNs: the
 	// CPUs were in different cache domains for at least part of the run.
 	Far       bool `json:"far"`
 	Disturbed bool `json:"disturbed"` // by the CPU rule (IsDisturbed) or Far
@@ -143,7 +143,7 @@ func perSecond(cpu, wall float64) float64 {
 }
 
 // IsFar reports whether either cross-CPU probe of a run took more than factor times near,
-// the fastest round trip seen.
+// the study's typical near round trip.
 func IsFar(l Load, near, factor float64) bool {
 	if factor <= 0 || near <= 0 {
 		return false

@@ -24,3 +24,28 @@ func TestCrossCPU(t *testing.T) {
 		t.Logf("CPU 0 <-> CPU 1: %.0f ns", ns)
 	}
 }
+
+// TestNearReference holds the far rule to the probes of a real study: one lucky 57 ns probe
+// among ordinary 110 to 135 ns ones must not make the ordinary ones look far, while the
+// 330 to 450 ns probes of CPUs in different cache domains still do.
+func TestNearReference(t *testing.T) {
+	if got := NearReference(nil); got != 0 {
+		t.Errorf("no probes: %v, want 0", got)
+	}
+	probes := []float64{71, 114, 115, 112, 120, 112, 133, 115, 127, 112, 128, 57, 134, 75, 126, 443, 438, 448}
+	near := NearReference(probes)
+	if near < 100 || near > 120 {
+		t.Fatalf("near reference %v ns, want the ordinary round trip (100 to 120)", near)
+	}
+	for _, tc := range []struct {
+		ns   float64
+		want bool
+	}{{57, false}, {135, false}, {200, false}, {330, true}, {450, true}} {
+		if got := tc.ns > 2*near; got != tc.want {
+			t.Errorf("%v ns far = %v, want %v (near %v)", tc.ns, got, tc.want, near)
+		}
+	}
+	if got := NearReference([]float64{120, 120, 120, 60}); got != 60 {
+		t.Errorf("a quarter of the probes at 60: reference %v, want 60", got)
+	}
+}

@@ -36,7 +36,7 @@ type Config struct {
 	Retries         int     // extra attempts in a round after a disturbed run
 	MinClean        int     // clean runs per server and tool that check requires; 0 for a majority of rounds
 	DisturbedBelow  float64 // CPU s per s under which a run whose both sides stayed is disturbed
-	FarFactor       float64 // a cross-CPU probe this many times the fastest marks a run disturbed; 0: off
+	FarFactor       float64 // a cross-CPU probe this many times the typical near one marks a run disturbed; 0: off
 	QuietWait       time.Duration
 	QuietBudget     time.Duration
 	ColdRuns        int // cold starts per variant (at least 20)
@@ -132,7 +132,8 @@ type Study struct {
 	cfg        Config
 	notes      []string
 	quietSpent time.Duration // waiting for quiet moments, against QuietBudget
-	nearNs     float64       // the fastest cross-CPU round trip so far
+	probes     []float64     // every cross-CPU round trip so far, in ns
+	nearNs     float64       // their lower quartile: the typical round trip of CPUs that share a cache
 }
 
 // New returns a Study for a checked Config.
@@ -170,8 +171,8 @@ func (s *Study) Run() (*report.Report, error) {
 	if r.Rounds, err = s.rounds(variants); err != nil {
 		return nil, err
 	}
-	// Judge every run again against the study's fastest probe, which later runs may have
-	// lowered: a run's verdict must not depend on when it ran.
+	// Judge every run again against the reference of the whole study, which later probes
+	// may have moved: a run's verdict must not depend on when it ran.
 	for i := range variants {
 		for _, t := range []*report.Tool{variants[i].Throughput.Tool(report.Hey), variants[i].Throughput.Tool(report.Wrk)} {
 			if t == nil {
