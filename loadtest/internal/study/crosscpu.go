@@ -33,6 +33,15 @@ func crossCPU(a, b int) (float64, error) {
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
+		// The thread goes back to the runtime's pool afterwards (it may even be the main
+		// thread), so it gets its affinity back first, as the measuring side does.
+		var saved cpuMask
+		if err := affinity(syscall.SYS_SCHED_GETAFFINITY, &saved); err != nil {
+			peerErr <- err
+			line.Store(-1)
+			return
+		}
+		defer func() { _ = affinity(syscall.SYS_SCHED_SETAFFINITY, &saved) }()
 		if err := pinThread(b); err != nil {
 			peerErr <- err
 			line.Store(-1)

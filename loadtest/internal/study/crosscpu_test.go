@@ -1,12 +1,15 @@
 package study
 
 import (
+	"os"
 	"runtime"
+	"strings"
 	"testing"
 )
 
+// Not parallel: it checks afterwards that no thread of this process is left pinned.
 func TestCrossCPU(t *testing.T) {
-	t.Parallel()
+	before := threadAffinities(t)
 	// A CPU the machine does not have: pinning fails and the probe says so.
 	if _, err := crossCPU(0, len(cpuMask{})*64-1); err == nil {
 		t.Error("a probe to a CPU that does not exist gave a number")
@@ -23,6 +26,36 @@ func TestCrossCPU(t *testing.T) {
 		}
 		t.Logf("CPU 0 <-> CPU 1: %.0f ns", ns)
 	}
+	// Both probe threads go back to the runtime's pool: they must have their affinity back.
+	for tid, cpus := range threadAffinities(t) {
+		if want, ok := before[tid]; ok && cpus != want {
+			t.Errorf("thread %s may run on CPUs %q after the probe, %q before", tid, cpus, want)
+		} else if !ok && cpus != allowedCPUs(t, os.Getpid()) {
+			t.Errorf("new thread %s may run on CPUs %q, the process on %q", tid, cpus, allowedCPUs(t, os.Getpid()))
+		}
+	}
+}
+
+// threadAffinities maps every thread of this process to the CPUs it may run on.
+func threadAffinities(t *testing.T) map[string]string {
+	t.Helper()
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := make(map[string]string, len(tasks))
+	for _, task := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + task.Name() + "/status")
+		if err != nil {
+			continue // the thread has exited
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
+				m[task.Name()] = strings.TrimSpace(v)
+			}
+		}
+	}
+	return m
 }
 
 // TestNearReference holds the far rule to the probes of a real study: one lucky 57 ns probe
