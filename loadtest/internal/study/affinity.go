@@ -16,29 +16,45 @@ type cpuMask [16]uint64
 // that forks it, so the fork happens on this goroutine's thread, pinned for the moment and
 // restored after.
 func startOn(cmd *exec.Cmd, cpu int) error {
+	release, err := pinThread(cpu)
+	if err != nil {
+		return err
+	}
+	startErr := cmd.Start()
+	if err := release(); err != nil {
+		return err
+	}
+	return startErr
+}
+
+// pinThread locks the calling goroutine to its thread and binds the thread to one CPU.
+// release gives the thread its affinity back and unlocks it, so the runtime can reuse the
+// thread (it may be the main thread) for other goroutines. If the affinity cannot be
+// restored, release leaves the thread locked: the runtime retires it when the goroutine
+// ends, rather than running other goroutines on the wrong CPU.
+func pinThread(cpu int) (release func() error, err error) {
 	if cpu < 0 || cpu >= len(cpuMask{})*64 {
-		return fmt.Errorf("cpu %d out of range", cpu)
+		return nil, fmt.Errorf("cpu %d out of range", cpu)
 	}
 	runtime.LockOSThread()
 	var saved cpuMask
 	if err := affinity(syscall.SYS_SCHED_GETAFFINITY, &saved); err != nil {
 		runtime.UnlockOSThread()
-		return err
+		return nil, err
 	}
 	var one cpuMask
 	one[cpu/64] = 1 << (cpu % 64)
 	if err := affinity(syscall.SYS_SCHED_SETAFFINITY, &one); err != nil {
 		runtime.UnlockOSThread()
-		return err
+		return nil, err
 	}
-	startErr := cmd.Start()
-	if err := affinity(syscall.SYS_SCHED_SETAFFINITY, &saved); err != nil {
-		// Leave the thread locked: the runtime retires it when this goroutine ends, rather
-		// than running other goroutines on the wrong CPU.
-		return fmt.Errorf("restoring the thread's CPU affinity: %w", err)
-	}
-	runtime.UnlockOSThread()
-	return startErr
+	return func() error {
+		if err := affinity(syscall.SYS_SCHED_SETAFFINITY, &saved); err != nil {
+			return fmt.Errorf("restoring the thread's CPU affinity: %w", err)
+		}
+		runtime.UnlockOSThread()
+		return nil
+	}, nil
 }
 
 // affinity calls sched_getaffinity or sched_setaffinity for the calling thread.

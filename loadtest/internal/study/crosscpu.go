@@ -5,7 +5,6 @@ import (
 	"runtime"
 	"slices"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -31,22 +30,13 @@ func crossCPU(a, b int) (float64, error) {
 	var line atomic.Int64
 	peerErr := make(chan error, 1)
 	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		// The thread goes back to the runtime's pool afterwards (it may even be the main
-		// thread), so it gets its affinity back first, as the measuring side does.
-		var saved cpuMask
-		if err := affinity(syscall.SYS_SCHED_GETAFFINITY, &saved); err != nil {
+		release, err := pinThread(b)
+		if err != nil {
 			peerErr <- err
 			line.Store(-1)
 			return
 		}
-		defer func() { _ = affinity(syscall.SYS_SCHED_SETAFFINITY, &saved) }()
-		if err := pinThread(b); err != nil {
-			peerErr <- err
-			line.Store(-1)
-			return
-		}
+		defer func() { _ = release() }()
 		peerErr <- nil
 		deadline := time.Now().Add(probeLimit)
 		for i := 0; ; i++ {
@@ -65,18 +55,12 @@ func crossCPU(a, b int) (float64, error) {
 	if err := <-peerErr; err != nil {
 		return 0, err
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var saved cpuMask
-	if err := affinity(syscall.SYS_SCHED_GETAFFINITY, &saved); err != nil {
+	release, err := pinThread(a)
+	if err != nil {
 		line.Store(-1)
 		return 0, err
 	}
-	defer func() { _ = affinity(syscall.SYS_SCHED_SETAFFINITY, &saved) }()
-	if err := pinThread(a); err != nil {
-		line.Store(-1)
-		return 0, err
-	}
+	defer func() { _ = release() }()
 	defer line.Store(-1)
 	deadline := time.Now().Add(probeLimit)
 	batches := make([]float64, 0, probeBatches)
@@ -94,11 +78,4 @@ func crossCPU(a, b int) (float64, error) {
 	}
 	slices.Sort(batches)
 	return batches[len(batches)/2], nil
-}
-
-// pinThread binds the calling OS thread to one CPU; the caller has locked it.
-func pinThread(cpu int) error {
-	var m cpuMask
-	m[cpu/64] = 1 << (cpu % 64)
-	return affinity(syscall.SYS_SCHED_SETAFFINITY, &m)
 }

@@ -219,7 +219,7 @@ func lastLine(s string) string {
 }
 
 // probe appends a cross-CPU round trip between the server's and the client's CPU to ns,
-// when the study pins and the probe works, and updates the study's near reference.
+// when the study pins and the probe works, and keeps it among the study's probes.
 func (s *Study) probe(ns []float64) []float64 {
 	if !s.cfg.Pin {
 		return ns
@@ -229,9 +229,11 @@ func (s *Study) probe(ns []float64) []float64 {
 		return ns
 	}
 	s.probes = append(s.probes, v)
-	s.nearNs = NearReference(s.probes)
 	return append(ns, v)
 }
+
+// nearNs is the study's reference for far probes so far: NearReference of every probe.
+func (s *Study) nearNs() float64 { return NearReference(s.probes) }
 
 // NearReference is the round trip that far probes are measured against: the lower quartile
 // of every probe. Not the fastest: near round trips here spread over more than 2x (57 to
@@ -248,6 +250,6 @@ func NearReference(probes []float64) float64 {
 
 // judge marks a run disturbed by the CPU rule or because its CPUs were far apart.
 func (s *Study) judge(l *report.Load) {
-	l.Far = report.IsFar(*l, s.nearNs, s.cfg.FarFactor)
+	l.Far = report.IsFar(*l, s.nearNs(), s.cfg.FarFactor)
 	l.Disturbed = report.IsDisturbed(*l, s.cfg.DisturbedBelow) || l.Far
 }

@@ -122,7 +122,7 @@ func (s *Study) interpret(r *report.Report) {
 		}
 	}
 	if far > 0 {
-		s.note("%d runs had a cache-line round trip between the server's and the client's CPU above %.1f× the study's typical near one (%.0f ns, the lower quartile of every probe): the virtual machine's host had moved a CPU into another cache domain, which makes both sides spend more CPU per request with no CPU time lost, so the CPU rule alone cannot see it. Those runs count as disturbed", far, c.FarFactor, s.nearNs)
+		s.note("%d runs had a cache-line round trip between the server's and the client's CPU above %.1f× the study's typical near one (%.0f ns, the lower quartile of every probe): the virtual machine's host had moved a CPU into another cache domain, which makes both sides spend more CPU per request with no CPU time lost, so the CPU rule alone cannot see it. Those runs count as disturbed", far, c.FarFactor, s.nearNs())
 	}
 	if disturbed > 0 {
 		s.note("%d of %d runs were disturbed (something else took CPU time from server or client; each was retried up to %d times in its round): they are struck through in the rounds tables and count for nothing", disturbed, runs, c.Retries)

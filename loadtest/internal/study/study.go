@@ -132,8 +132,7 @@ type Study struct {
 	cfg        Config
 	notes      []string
 	quietSpent time.Duration // waiting for quiet moments, against QuietBudget
-	probes     []float64     // every cross-CPU round trip so far, in ns
-	nearNs     float64       // their lower quartile: the typical round trip of CPUs that share a cache
+	probes     []float64     // every cross-CPU round trip so far, in ns; see nearNs
 }
 
 // New returns a Study for a checked Config.
@@ -183,7 +182,7 @@ func (s *Study) Run() (*report.Report, error) {
 			}
 		}
 	}
-	r.Params.NearNs = s.nearNs
+	r.Params.NearNs = s.nearNs()
 	if c.StraceRequests > 0 {
 		for i := range variants {
 			v := &variants[i]
