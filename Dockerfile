@@ -47,7 +47,7 @@ LABEL org.opencontainers.image.title="getsmall" \
 COPY --from=build /out/getsmall /getsmall
 USER 65532:65532
 EXPOSE 8080
-# Exec form: there is no shell. The probe has its own 2 s timeout; see the README for why
+# Exec form: there is no shell. The probe has its own 2 s timeout; docs/images.md says why
 # 30 s is the interval.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 CMD ["/getsmall", "healthcheck"]
 ENTRYPOINT ["/getsmall"]

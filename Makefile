@@ -1,6 +1,12 @@
-# getsmall: every step of building, testing, packing and measuring the service.
+# getsmall: build, test, run, pack and containerize the service.
 # `make help` lists the public targets; each carries a `## description` on its line. The
-# targets live in mk/, one file per concern; this file holds what they all share.
+# product's targets live in mk/; each satellite folder (loadtest/, deploy/, tools/, test/)
+# brings its own from its own .mk file, so deleting the folder deletes its targets and
+# nothing else.
+#
+# Portable: the build/test/run path (build, test, run, clean, help) needs only make 3.81 or
+# later, Go, and POSIX tools, as macOS ships them. Each of its recipe lines is one command or
+# an && chain, so it stops on the first failure even where make ignores .SHELLFLAGS (3.81).
 
 SHELL := bash
 .SHELLFLAGS := -o errexit -o pipefail -o nounset -c
@@ -16,19 +22,25 @@ MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
 # command older than this fetches it from the module proxy once (about 76 MB) and caches
 # it. GOTOOLCHAIN=local in the environment builds with the Go on PATH instead.
 export GOTOOLCHAIN ?= go1.27.3
-# $(shell) does not see exported variables (make 4.3): what the recipes' go reports.
-GO_ENV_GOVERSION := $(shell GOTOOLCHAIN=$(GOTOOLCHAIN) go env GOVERSION 2>/dev/null)
 
+# once NAME,COMMAND: the variable NAME, computed by COMMAND the first time a recipe reads it
+# and never again, so `make help` and other targets that do not need it run no command.
+# Use it as NAME = $(call once,NAME,COMMAND); a value given on the command line still wins.
+once = $(eval $(1) := $(subst $$,$$$$,$(shell $(2))))$($(1))
+
+# The product's name: the binary, the image, the Kubernetes objects. `make rename` changes it.
+NAME_BASE  := getsmall
 BIN_DIR    ?= bin
 DOCKER     ?= docker
-# Versions come from git; they are computed once (:=) so every recipe sees the same value.
-VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-COMMIT     ?= $(shell git rev-parse --verify --quiet HEAD 2>/dev/null || echo unknown)
+# Versions come from git, once per make run, when a recipe needs them.
+VERSION    ?= $(call once,VERSION,git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT     ?= $(call once,COMMIT,git rev-parse --verify --quiet HEAD 2>/dev/null || echo unknown)
 # The commit's time, not the wall clock: a build date that changes would break reproducibility.
-BUILD_DATE ?= $(shell git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
-override VERSION    := $(VERSION)
-override COMMIT     := $(COMMIT)
-override BUILD_DATE := $(BUILD_DATE)
+BUILD_DATE ?= $(call once,BUILD_DATE,TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
+# What the recipes' go reports, for targets that key a cache or an image by it: the pinned
+# toolchain's name needs no command; GOTOOLCHAIN=local asks the go on PATH.
+GO_VERSION_NAME = $(if $(filter go1.%,$(GOTOOLCHAIN)),$(firstword $(subst +, ,$(GOTOOLCHAIN))),$(call once,GO_VERSION_NAME,go env GOVERSION))
+HOST_GOARCH     = $(call once,HOST_GOARCH,go env GOARCH)
 
 # ---- The one definition of how the binary is built ----------------------------------------
 # The Dockerfiles receive GO_LDFLAGS as a build argument and run the same go build line, so
@@ -47,16 +59,12 @@ endif
 FLAVOR         := $(if $(filter 1,$(FLOPPY)),-floppy)
 GO_BUILD_FLAGS := $(if $(filter 1,$(FLOPPY)),$(FLOPPY_FLAGS))
 
-NAME       := getsmall$(FLAVOR)
+NAME       := $(NAME_BASE)$(FLAVOR)
 BIN        := $(BIN_DIR)/$(NAME)
 BIN_UPX    := $(BIN_DIR)/$(NAME)-upx
-GO_LDFLAGS := -s -w -buildid= -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(BUILD_DATE)
-GO_BUILD   := CGO_ENABLED=0 go build -trimpath -buildvcs=false $(GO_BUILD_FLAGS) -ldflags "$(GO_LDFLAGS)"
+GO_LDFLAGS  = -s -w -buildid= -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(BUILD_DATE)
+GO_BUILD    = CGO_ENABLED=0 go build -trimpath -buildvcs=false $(GO_BUILD_FLAGS) -ldflags "$(GO_LDFLAGS)"
 export TZ := UTC
-
-# Tools pinned in tools/go.mod, kept out of go.mod so image builds do not download them.
-GOLANGCI_LINT := go tool -modfile=tools/go.mod golangci-lint
-SCRIPTS        = $(shell git ls-files '*.sh' '.ci/*' 2>/dev/null)
 
 UPX_HINT := install UPX 4.x: Debian bookworm-backports package upx-ucl; Alpine upx; macOS is not supported by UPX 4.2+
 
@@ -71,11 +79,15 @@ $(call need,$(DOCKER),install Docker Engine (Debian: apt-get install docker.io))
 $(DOCKER) info >/dev/null 2>&1 || { echo "make $@: the Docker engine is not running ($(DOCKER) info failed): start dockerd" >&2; exit 1; }
 endef
 
+# file-size FILE: its size in bytes, with POSIX tools only (BSD wc pads with spaces).
+file-size = $$(wc -c <$(1) | tr -d ' ')
+
 # replace-if-changed FILE: move FILE.tmp over FILE only when the bytes differ, so a rebuild
-# that changes nothing keeps FILE's time and UPX need not pack it again.
+# that changes nothing keeps FILE's time and UPX need not pack it again. One && chain: it
+# stops on a failure without errexit.
 define replace-if-changed
-if cmp -s $(1).tmp $(1); then rm $(1).tmp; else mv $(1).tmp $(1); fi; \
-echo "$(1): $$(stat -c %s $(1)) bytes, version $(VERSION)"
+{ cmp -s $(1).tmp $(1) && rm $(1).tmp || mv $(1).tmp $(1); } && \
+echo "$(1): $(call file-size,$(1)) bytes, version $(VERSION)"
 endef
 
 # pack IN OUT: UPX-pack IN into OUT with UPX_FLAGS, unless OUT is newer than IN and was packed
@@ -87,7 +99,7 @@ else \
   rm -f $(2) $(2).flags; start=$$(date +%s); \
   upx -q $(UPX_FLAGS) -o $(2) $(1) >/dev/null; \
   touch $(2); echo "$(UPX_FLAGS)" >$(2).flags; \
-  echo "$(2): $$(stat -c %s $(2)) bytes, packed with $(UPX_FLAGS) in $$(( $$(date +%s) - start )) s"; \
+  echo "$(2): $(call file-size,$(2)) bytes, packed with $(UPX_FLAGS) in $$(( $$(date +%s) - start )) s"; \
 fi; \
 upx -q -t $(2) >/dev/null
 endef
@@ -99,18 +111,18 @@ FLOPPY_BYTES := 1474560
 # platform tests are what fail when an edge platform's floppy build stops fitting).
 floppy-verdict = $(if $(FLAVOR),$(call floppy-fits,$(1)),:)
 define floppy-fits
-size=$$(stat -c %s $(1)); \
+size=$(call file-size,$(1)); \
 if [ $$size -le $(FLOPPY_BYTES) ]; then echo "$(1): fits a floppy with $$(( $(FLOPPY_BYTES) - size )) bytes to spare"; \
 else echo "$(1): does not fit a floppy: $$(( size - $(FLOPPY_BYTES) )) bytes over $(FLOPPY_BYTES)"; fi
 endef
 
+# The product.
 include mk/build.mk
 include mk/platforms.mk
 include mk/images.mk
-include mk/loadtest.mk
-include mk/soak.mk
-include mk/trust.mk
-include mk/k8s.mk
+
+# The satellites: each folder brings its targets; a deleted folder takes them with it.
+-include $(wildcard loadtest/loadtest.mk deploy/deploy.mk tools/tools.mk test/test.mk packaging/packaging.mk)
 
 .PHONY: help
 help: ## Show this help message

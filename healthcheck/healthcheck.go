@@ -2,7 +2,7 @@
 // HEALTHCHECK runs, where there is no shell and no curl, so it is written against the
 // net package directly: an HTTP client would add hundreds of kilobytes to every image for
 // one request line and one status line. Measure before adding to it: it costs about 10 KB
-// of the stripped binary (see the README).
+// of the stripped binary (see docs/running.md).
 package healthcheck
 
 import (

@@ -1,7 +1,7 @@
 // Package memlimit fits the server to the memory it is given: it reads the memory limit of
 // the cgroup the process runs in (cgroup v2 and v1, as Docker's --memory and Kubernetes'
 // limits set it) and the memory the process already holds, and derives from them, with
-// the per-connection cost measured in the README, how many connections fit and the Go
+// the per-connection cost measured in docs/memory.md, how many connections fit and the Go
 // soft memory limit. Other code (the Kubernetes manifests' tests) checks a limit against
 // the same model with ForImage.
 package memlimit
@@ -10,9 +10,16 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/getsmall/getsmall/internal/mountinfo"
 )
+
+// ErrNoCgroups is what Read returns where the system has no cgroups (every system but
+// Linux): no memory limit is known.
+var ErrNoCgroups = errors.New("no cgroups on " + runtime.GOOS)
 
 // unlimited: limits at or above this are "no limit". cgroup v1 writes its "unlimited" as
 // the largest page-aligned counter (9223372036854771712 with 4 KiB pages), not as a word.
@@ -57,18 +64,13 @@ func Find(root, pid string) (Cgroup, error) {
 		}
 	}
 	for _, line := range strings.Split(string(mi), "\n") {
-		// ID parent major:minor root mountpoint options [optional...] - fstype source superoptions
-		pre, post, ok := strings.Cut(line, " - ")
-		f, p := strings.Fields(pre), strings.Fields(post)
-		if !ok || len(f) < 5 || len(p) < 3 {
-			continue
-		}
-		mroot, mpoint := unescape(f[3]), unescape(f[4])
+		m, ok := mountinfo.Parse(line)
 		switch {
-		case hasV1 && p[0] == "cgroup" && hasController(p[2], "memory"):
-			return newCgroup(root, v1Path, mroot, mpoint, false), nil
-		case !hasV1 && hasV2 && p[0] == "cgroup2":
-			return newCgroup(root, v2Path, mroot, mpoint, true), nil
+		case !ok:
+		case hasV1 && m.FSType == "cgroup" && hasController(m.SuperOptions, "memory"):
+			return newCgroup(root, v1Path, m.Root, m.Point, false), nil
+		case !hasV1 && hasV2 && m.FSType == "cgroup2":
+			return newCgroup(root, v2Path, m.Root, m.Point, true), nil
 		}
 	}
 	return Cgroup{}, errors.New("no memory cgroup mounted")
@@ -87,25 +89,6 @@ func newCgroup(root, cgPath, mountRoot, mountPoint string, v2 bool) Cgroup {
 
 func hasController(list, name string) bool {
 	return strings.Contains(","+list+",", ","+name+",")
-}
-
-// unescape undoes mountinfo's octal escapes of space, tab, newline and backslash.
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // Dir is the cgroup's directory, relative to the root Find was given.

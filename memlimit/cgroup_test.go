@@ -1,28 +1,13 @@
 package memlimit
 
 import (
-	"os"
-	"path/filepath"
+	"errors"
+	"runtime"
 	"strings"
 	"testing"
-)
 
-// tree writes files (path relative to the fake root → content) into a new directory and
-// returns it: a fake /proc and /sys as a process in a container sees them.
-func tree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
-}
+	"github.com/getsmall/getsmall/internal/fakecgroup"
+)
 
 const (
 	status = "Name:\tgetsmall\nVmRSS:\t    6452 kB\nRssAnon:\t    1332 kB\nRssFile:\t    5120 kB\nRssShmem:\t       0 kB\n"
@@ -103,7 +88,7 @@ func TestReadSystem(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			s, err := ReadSystem(tree(t, tc.files))
+			s, err := ReadSystem(fakecgroup.Write(t, tc.files))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,7 +128,7 @@ func TestReadSystemErrors(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, err := ReadSystem(tree(t, tc.files))
+			_, err := ReadSystem(fakecgroup.Write(t, tc.files))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("ReadSystem error = %v, want one containing %q", err, tc.want)
 			}
@@ -155,11 +140,28 @@ func TestReadSystemErrors(t *testing.T) {
 // cgroup setup, the process has resident memory and a readable cgroup.
 func TestReadsThisProcess(t *testing.T) {
 	t.Parallel()
+	if runtime.GOOS != "linux" {
+		t.Skip("only Linux has /proc and cgroups; the fake trees above test the parsing everywhere")
+	}
 	anon, file, err := Resident("/", "self")
 	if err != nil || anon <= 0 || file <= 0 {
 		t.Fatalf("Resident = %d, %d, %v", anon, file, err)
 	}
 	if _, err := ReadSystem("/"); err != nil {
 		t.Errorf("ReadSystem(/) = %v", err)
+	}
+}
+
+// TestRead checks what the serve command reads: this process's cgroup on Linux, and
+// ErrNoCgroups everywhere else.
+func TestRead(t *testing.T) {
+	t.Parallel()
+	_, err := Read()
+	if runtime.GOOS == "linux" {
+		if err != nil {
+			t.Errorf("Read() on Linux = %v", err)
+		}
+	} else if !errors.Is(err, ErrNoCgroups) {
+		t.Errorf("Read() on %s = %v, want ErrNoCgroups", runtime.GOOS, err)
 	}
 }

@@ -1,8 +1,8 @@
 package memlimit
 
-// The model's constants, measured with `make memcost` (go run ./loadtest/cmd/soak memcost)
-// on linux/amd64, Go 1.26.8, fasthttp v1.78.0, in containers limited by cgroup v1; the
-// README's Memory section has the numbers behind them. Each is rounded up.
+// The model's constants, measured with `make memcost` (loadtest/cmd/soak memcost) on
+// linux/amd64, Go 1.26.8, fasthttp v1.78.0, in containers limited by cgroup v1;
+// docs/memory.md has the numbers behind them. Each is rounded up.
 const (
 	// ConnFixedBytes is what a connection costs besides what it has sent: the goroutine
 	// serving it with its stack, fasthttp's request context and 512-byte write buffer, and

@@ -1,11 +1,11 @@
-# The three images, one per platform: build, run hardened, push as multi-platform indexes,
-# list, and their end-to-end test.
+# The three images, one per platform: build, run hardened, list. Publishing them (docker-push,
+# signatures) is in tools/release.mk; their end-to-end test in test/test.mk.
 
 # Images: local tags $(IMAGE):$(VERSION)[-upx|-alpine]-<platform name> per platform, plus the
 # same tag without the platform for this machine's own platform (what docker-run and a local
 # `docker run` use). docker-push publishes $(REGISTRY)/$(IMAGE):$(VERSION)[-upx|-alpine] as
 # one image index naming every platform.
-IMAGE      ?= getsmall
+IMAGE      ?= $(NAME_BASE)
 REGISTRY   ?=
 # No bridge network is needed for building: host networking works everywhere BuildKit runs.
 DOCKER_BUILD_FLAGS ?= --network host
@@ -13,7 +13,7 @@ DOCKER_BUILD_FLAGS ?= --network host
 RUN_TAG            ?= $(VERSION)$(FLAVOR)
 DOCKER_RUN_PUBLISH ?= -p 127.0.0.1:8080:8080
 DOCKER_RUN_FLAGS   ?=
-# The server derives its connection cap from this limit (README, Memory): 16 MiB gives the
+# The server derives its connection cap from this limit (docs/memory.md): 16 MiB gives the
 # plain images hundreds of connections and the UPX image only 16; give that one 24m or more.
 DOCKER_RUN_MEMORY  ?= 16m
 # Final stage of Dockerfile.upx: empty keeps scratch; with OFFLINE=1 use $(OFFLINE_STATIC)
@@ -25,28 +25,26 @@ CA_BUNDLE          ?= /etc/ssl/certs/ca-certificates.crt
 
 # ---- Images --------------------------------------------------------------------------------
 # Stand-in bases get local names only, never the public ones they replace.
-GO_VERSION     := $(patsubst go%,%,$(GO_ENV_GOVERSION))
-OFFLINE_GO     := getsmall-offline/builder:go$(GO_VERSION)-bookworm
-OFFLINE_STATIC := getsmall-offline/static:nonroot
-TAG_PLAIN      := $(IMAGE):$(VERSION)$(FLAVOR)
-TAG_UPX        := $(IMAGE):$(VERSION)$(FLAVOR)-upx
-TAG_ALPINE     := $(IMAGE):$(VERSION)$(FLAVOR)-alpine
+GO_VERSION      = $(patsubst go%,%,$(GO_VERSION_NAME))
+OFFLINE_GO      = $(NAME_BASE)-offline/builder:go$(GO_VERSION)-bookworm
+OFFLINE_STATIC := $(NAME_BASE)-offline/static:nonroot
+TAG_PLAIN       = $(IMAGE):$(VERSION)$(FLAVOR)
+TAG_UPX         = $(IMAGE):$(VERSION)$(FLAVOR)-upx
+TAG_ALPINE      = $(IMAGE):$(VERSION)$(FLAVOR)-alpine
 BUILD_ARGS      = --build-arg GO_LDFLAGS="$(GO_LDFLAGS)" --build-arg GO_BUILD_FLAGS="$(GO_BUILD_FLAGS)" \
   --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg BUILD_DATE=$(BUILD_DATE)
 DOCKER_BUILD    = DOCKER_BUILDKIT=1 $(DOCKER) build $(DOCKER_BUILD_FLAGS) $(BUILD_ARGS)
 ifeq ($(OFFLINE),1)
-GO_IMAGE_ARG    := --build-arg GO_IMAGE=$(OFFLINE_GO)
+GO_IMAGE_ARG     = --build-arg GO_IMAGE=$(OFFLINE_GO)
 DISTROLESS_BASE := $(OFFLINE_STATIC)
 else
 GO_IMAGE_ARG    :=
 DISTROLESS_BASE :=
 endif
 # The platform Docker runs natively here: its images also get the tag without a platform.
-HOST_PLATFORM  := linux/$(HOST_GOARCH)$(if $(filter arm,$(HOST_GOARCH)),/v$(shell go env GOARM 2>/dev/null | cut -d, -f1))
+HOST_PLATFORM   = linux/$(HOST_GOARCH)$(if $(filter arm,$(HOST_GOARCH)),/v$(call once,HOST_GOARM,go env GOARM | cut -c1))
 # Every platform with its tag suffix, for the scripts: linux/arm/v7=linux-armv7 ...
 PLATFORM_PAIRS  = $(foreach p,$(PLATFORMS),$(p)=$(call platform-name,$(p)))
-# crane writes the indexes: light, pinned in tools/go.mod beside the test registry.
-INDEX_CRANE    := go tool -modfile=tools/go.mod crane
 
 # runtime-arg BASE PLATFORM: --build-arg RUNTIME_IMAGE for a final stage on BASE. The
 # stand-in static base exists once per platform (its config must name the target's
@@ -73,7 +71,7 @@ endef
 offline-bases: ## Build stand-in base images from Debian packages and this Go, for every platform (OFFLINE=1)
 	@$(call need-docker)
 	DOCKER=$(DOCKER) CA_BUNDLE=$(CA_BUNDLE) PLATFORMS="$(PLATFORM_PAIRS)" HOST_PLATFORM=$(HOST_PLATFORM) \
-	  bash docker/offline-bases.sh $(OFFLINE_GO) $(OFFLINE_STATIC)
+	  bash mk/offline-bases.sh $(OFFLINE_GO) $(OFFLINE_STATIC)
 
 .PHONY: docker-build
 docker-build: ## Build the distroless image getsmall:VERSION for every platform (PLATFORMS) from Dockerfile
@@ -100,15 +98,6 @@ docker-run: ## Run the image (RUN_TAG) read-only, no capabilities, on 127.0.0.1:
 	@$(call need-docker)
 	$(DOCKER) run --rm --read-only --cap-drop ALL --security-opt no-new-privileges \
 	  --memory $(DOCKER_RUN_MEMORY) --pids-limit 64 $(DOCKER_RUN_PUBLISH) $(DOCKER_RUN_FLAGS) $(IMAGE):$(RUN_TAG)
-
-.PHONY: docker-push
-docker-push: ## Push each variant to REGISTRY as one multi-platform image index; with COSIGN_KEY or KEYLESS=1, attach signed SBOMs
-	@$(call need-docker)
-	@[ -n "$(REGISTRY)" ] || { echo "make $@: set REGISTRY, e.g. make docker-push REGISTRY=registry.example.com/team" >&2; exit 1; }
-	@mkdir -p $(BIN_DIR)
-	@DOCKER=$(DOCKER) PLATFORMS="$(PLATFORM_PAIRS)" CRANE="$(INDEX_CRANE)" PUSHED_LIST=$(PUSHED_LIST) \
-	  bash docker/push.sh $(REGISTRY) $(TAG_PLAIN) $(TAG_UPX) $(TAG_ALPINE)
-	@$(MAKE) --no-print-directory docker-push-attest
 
 # docker buildx builds every platform in one go and pushes one index itself. These machines
 # have no buildx (docker-build + docker-push are what test-docker runs here); the GitHub
@@ -138,13 +127,3 @@ ls: ## List the images with their size and compressed (download) size
 	  printf '%-40s %12s %12s\n' "$$ref" "$$size" "$$gz"; \
 	done
 
-.PHONY: test-docker
-test-docker: $(if $(filter 1,$(OFFLINE)),offline-bases) ## Build every image for every platform, run hardened, push indexes, pull and run each platform
-	@$(call need-docker)
-	@$(call need,upx,$(UPX_HINT))
-	@$(need-binfmt)
-	OFFLINE=$(OFFLINE) UPX_FLAGS="$(UPX_FLAGS)" FLOPPY=$(FLOPPY) PLATFORMS="$(PLATFORMS)" DOCKER=$(DOCKER) \
-	  go test -tags docker -count=1 -v -timeout 60m ./test/docker/
-
-# The load test's own tools: hey at the version go.mod's tool line pins, and the net/http
-# baseline built like getsmall.

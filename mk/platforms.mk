@@ -1,5 +1,5 @@
 # Every platform at once: the edge builds (Raspberry Pi, ARM servers, MIPS routers), their UPX
-# packs, sizes and checksums, and the test that runs each binary under qemu-user.
+# packs, sizes and checksums (test/ runs each of them under qemu-user: make test-platforms).
 
 PLATFORMS ?= linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/mipsle
 
@@ -20,7 +20,7 @@ $(foreach p,$(PLATFORMS),$(if $(filter arm,$(call platform-word,$(p),2)),$(if $(
   $(error PLATFORMS: "$(p)": an arm platform needs a variant v5, v6 or v7 (GOARM), e.g. linux/arm/v7))))
 
 # All per-platform outputs of both flavours, for SHA256SUMS.
-PLATFORM_OUTPUTS = $(foreach n,getsmall getsmall-upx getsmall-floppy getsmall-floppy-upx,\
+PLATFORM_OUTPUTS = $(foreach n,$(NAME_BASE) $(NAME_BASE)-upx $(NAME_BASE)-floppy $(NAME_BASE)-floppy-upx,\
   $(foreach p,$(PLATFORMS),$(n)-$(call platform-name,$(p))))
 
 # build-one PLATFORM: one cross-compiled binary, replaced only when its bytes changed.
@@ -37,11 +37,14 @@ define pack-one
 
 endef
 
+# SHA256 writes "hash  name" lines: coreutils' sha256sum, or shasum on macOS and BSDs.
+SHA256 = $(call once,SHA256,command -v sha256sum >/dev/null 2>&1 && echo sha256sum || echo 'shasum -a 256')
+
 # checksums: SHA256SUMS over every per-platform binary present in BIN_DIR, sorted by name.
 define checksums
-@cd $(BIN_DIR) && for f in $(sort $(PLATFORM_OUTPUTS)); do [ ! -f "$$f" ] || echo "$$f"; done \
-  | xargs -r sha256sum >SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS
-@echo "$(BIN_DIR)/SHA256SUMS: $$(wc -l <$(BIN_DIR)/SHA256SUMS) binaries"
+@cd $(BIN_DIR) && files= && for f in $(sort $(PLATFORM_OUTPUTS)); do [ ! -f "$$f" ] || files="$$files $$f"; done && \
+  { [ -z "$$files" ] || $(SHA256) $$files; } >SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS
+@echo "$(BIN_DIR)/SHA256SUMS: $$(wc -l <$(BIN_DIR)/SHA256SUMS | tr -d ' ') binaries"
 endef
 
 .PHONY: build-all
@@ -59,19 +62,13 @@ build-upx-all: build-all ## Pack every platform's binary with UPX into bin/getsm
 .PHONY: size
 size: build-upx-all ## Print plain and UPX bytes for every platform (FLOPPY=1: the floppy flavour)
 	@printf '%-16s %12s %12s %7s  %s\n' platform plain "upx $$(cat $(BIN_DIR)/$(NAME)-upx-$(call platform-name,$(firstword $(PLATFORMS))).flags)" ratio "$(if $(FLAVOR),floppy ($(FLOPPY_BYTES) bytes))"
-	@$(foreach p,$(PLATFORMS),plain=$$(stat -c %s $(BIN_DIR)/$(NAME)-$(call platform-name,$(p))); \
-	  upx=$$(stat -c %s $(BIN_DIR)/$(NAME)-upx-$(call platform-name,$(p))); \
+	@$(foreach p,$(PLATFORMS),plain=$(call file-size,$(BIN_DIR)/$(NAME)-$(call platform-name,$(p))); \
+	  upx=$(call file-size,$(BIN_DIR)/$(NAME)-upx-$(call platform-name,$(p))); \
 	  fit=$(if $(FLAVOR),$$( [ $$upx -le $(FLOPPY_BYTES) ] && echo "fits, $$(( $(FLOPPY_BYTES) - upx )) to spare" || echo "over by $$(( upx - $(FLOPPY_BYTES) ))")); \
 	  printf '%-16s %12s %12s %6s%%  %s\n' $(p) $$plain $$upx $$(( upx * 100 / plain )) "$$fit";)
 
-# The qemu-user binaries the platform test needs: one per foreign GOARCH of PLATFORMS.
+# qemu-user's name for a Go architecture, and the foreign ones of PLATFORMS: what running
+# another platform's binary or image here needs (test-platforms, test-docker).
 QEMU_ARCH = $(patsubst amd64,x86_64,$(patsubst arm64,aarch64,$(patsubst mipsle,mipsel,$(patsubst mips64le,mips64el,$(1)))))
-HOST_GOARCH := $(shell go env GOARCH 2>/dev/null)
 FOREIGN_ARCHS = $(sort $(filter-out $(HOST_GOARCH),$(foreach p,$(PLATFORMS),$(call platform-word,$(p),2))))
 QEMU_NEEDED = $(foreach a,$(FOREIGN_ARCHS),qemu-$(call QEMU_ARCH,$(a))-static)
-
-.PHONY: test-platforms
-test-platforms: ## Run every platform's plain, UPX and floppy binary (qemu-user): /health, 404, SIGTERM; floppy sizes
-	@$(call need,upx,$(UPX_HINT))
-	@$(foreach q,$(QEMU_NEEDED),$(call need,$(q),install qemu-user-static (Debian) to run foreign binaries);)
-	PLATFORMS="$(PLATFORMS)" UPX_FLAGS="$(UPX_FLAGS)" go test -tags platforms -count=1 -v -timeout 60m ./test/platforms/

@@ -6,10 +6,9 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// New returns the request handler for the whole service. While drain is active, GET and
-// HEAD /health answer 503 on new connections so that load balancers stop sending traffic,
-// and every answer closes its connection (see Drain). This is the floppy build's New: no
-// fasthttp/router (see the package documentation).
-func New(drain *Drain) fasthttp.RequestHandler {
-	return newSwitch(drain)
+// New returns the request handler for the whole service: the routes of routes.go, 405 for
+// their other methods, 404 elsewhere, with the drain's answers (see Drain). This is the
+// floppy build's New: no fasthttp/router (see the package documentation).
+func New(o Options) fasthttp.RequestHandler {
+	return newSwitch(o)
 }

@@ -7,10 +7,12 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// New returns the request handler for the whole service. While drain is active, GET and
-// HEAD /health answer 503 on new connections so that load balancers stop sending traffic,
-// and every answer closes its connection (see Drain).
-func New(drain *Drain) fasthttp.RequestHandler {
+// New returns the request handler for the whole service: the routes of routes.go, 405 for
+// their other methods, 404 elsewhere. While the drain is active, GET and HEAD /health answer
+// 503 on new connections so that load balancers stop sending traffic, and every answer
+// closes its connection (see Drain).
+func New(o Options) fasthttp.RequestHandler {
+	o = o.withDefaults()
 	r := fasthttprouter.New()
 	// router.New turns all of these on. The redirects build an absolute Location from the
 	// request's Host header (a reflected value) and turn /HEALTH or /health/ into a 301, and
@@ -20,13 +22,14 @@ func New(drain *Drain) fasthttp.RequestHandler {
 	r.RedirectFixedPath = false
 	r.HandleMethodNotAllowed = false
 	r.HandleOPTIONS = false
-
-	h := health{drain: drain}
-	r.GET(HealthPath, h.serve)
-	r.HEAD(HealthPath, h.serve) // the router does not derive HEAD from GET
-	// The wildcard-method tree is searched only after the method's own tree missed, so it
-	// catches every other method on /health, including ones the router has no name for.
-	r.ANY(HealthPath, methodNotAllowed)
+	for _, route := range routes(o) {
+		for _, m := range route.methods() {
+			r.Handle(m, route.Path, route.Handle) // the router does not derive HEAD from GET
+		}
+		// The wildcard-method tree is searched only after the method's own tree missed, so
+		// it catches every other method, including ones the router has no name for.
+		r.ANY(route.Path, route.notAllowed())
+	}
 	r.NotFound = notFound
-	return drain.closing(r.Handler)
+	return o.Drain.closing(r.Handler)
 }

@@ -1,79 +1,122 @@
-// Package router holds getsmall's HTTP surface: the /health route and the answers to every
-// other request. It owns no state; whether the server is draining is read from a Drain the
-// caller passes in, so tests can start one and several routers can coexist.
+// Package router holds getsmall's HTTP surface: the routes (routes.go, the one list of
+// them), their handlers, and the answers to every other request. It owns no state: whether
+// the server is draining is read from a Drain the caller passes in, so tests can start one
+// and several routers can coexist.
 //
 // New routes with fasthttp/router. Built with the floppy tag (the floppy build,
 // docs/floppy.md), New routes with a comparison of path and method instead: the same
 // answers without fasthttp/router, whose import brings regexp, its Unicode tables and the
-// radix tree (77 to 92 KB of the UPX-packed binary, depending on the platform). A route
-// goes into both, and into the tests' table, which runs against both in every build.
+// radix tree (77 to 92 KB of the UPX-packed binary, depending on the platform). Both read
+// the same routes, and the tests run both in every build.
 package router
 
 import (
+	"strings"
+
 	"github.com/valyala/fasthttp"
 )
 
-// HealthPath is the only route the service answers with something other than 404.
+// HealthPath is the health check's path: the images' HEALTHCHECK, the Kubernetes probes and
+// load balancers ask it.
 const HealthPath = "/health"
+
+// Options is what the handlers may read. The zero value serves, never drains, and reports
+// the version "dev".
+type Options struct {
+	// Drain is the server's shutdown drain (nil: never draining).
+	Drain *Drain
+	// Version is the build's version, for routes that report it.
+	Version string
+}
+
+// withDefaults fills what the zero value leaves empty, so handlers need no nil checks.
+func (o Options) withDefaults() Options {
+	if o.Drain == nil {
+		o.Drain = new(Drain)
+	}
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+	return o
+}
+
+// Route is one path the service answers and its handler.
+type Route struct {
+	// Path is matched exactly as the request sent it: no cleaning, no case folding, no
+	// trailing-slash forgiveness (a redirect would reflect the request's Host header).
+	Path string
+	// Methods are the methods Handle answers; nil means GET and HEAD. Every other method
+	// gets 405 with an Allow header listing these.
+	Methods []string
+	// Handle answers the request. For HEAD, fasthttp drops the body itself and keeps its
+	// Content-Length.
+	Handle fasthttp.RequestHandler
+}
+
+// methods returns the methods the route answers.
+func (r Route) methods() []string {
+	if r.Methods == nil {
+		return []string{fasthttp.MethodGet, fasthttp.MethodHead}
+	}
+	return r.Methods
+}
+
+// notAllowed returns the route's 405 handler, with its Allow value built once so that a
+// request copies bytes instead of joining strings.
+func (r Route) notAllowed() fasthttp.RequestHandler {
+	allow := []byte(strings.Join(r.methods(), ", "))
+	return func(ctx *fasthttp.RequestCtx) {
+		ctx.SetStatusCode(fasthttp.StatusMethodNotAllowed)
+		ctx.Response.Header.SetCanonical(headerAllow, allow) // RFC 9110 requires it on a 405
+		ctx.Response.Header.SetContentTypeBytes(contentTypeText)
+		ctx.SetBody(bodyNotAllowed)
+	}
+}
 
 // Response bodies and header values are package-level byte slices so that the handlers copy
 // them into fasthttp's reusable buffers instead of converting strings on every request: that
 // is what keeps a request at zero allocations.
 var (
-	bodyOK           = []byte(`{"status":"ok"}`)
-	bodyDraining     = []byte(`{"status":"draining"}`)
-	bodyNotFound     = []byte("404 not found\n")
-	bodyNotAllowed   = []byte("405 method not allowed\n")
-	contentTypeJSON  = []byte("application/json")
-	contentTypeText  = []byte("text/plain; charset=utf-8")
-	headerCache      = []byte("Cache-Control")
-	valueNoStore     = []byte("no-store")
-	headerAllow      = []byte("Allow")
-	valueAllowHealth = []byte("GET, HEAD")
+	bodyNotFound    = []byte("404 not found\n")
+	bodyNotAllowed  = []byte("405 method not allowed\n")
+	contentTypeJSON = []byte("application/json")
+	contentTypeText = []byte("text/plain; charset=utf-8")
+	headerCache     = []byte("Cache-Control")
+	valueNoStore    = []byte("no-store")
+	headerAllow     = []byte("Allow")
 )
 
-// newSwitch routes the way fasthttp/router is configured to in the default build, with
-// no router: an exact match of the request's path as sent (no cleaning, no case folding,
-// no trailing-slash forgiveness) and a method check, so every request gets the same answer
-// from both builds.
-func newSwitch(drain *Drain) fasthttp.RequestHandler {
-	h := health{drain: drain}
-	return drain.closing(func(ctx *fasthttp.RequestCtx) {
-		switch {
-		case string(ctx.Request.URI().PathOriginal()) != HealthPath:
-			notFound(ctx)
-		case ctx.IsGet(), ctx.IsHead():
-			h.serve(ctx)
-		default:
-			methodNotAllowed(ctx)
-		}
-	})
-}
-
-type health struct {
-	drain *Drain
-}
-
-// serve answers GET and HEAD; fasthttp drops the body of a HEAD response itself and keeps
-// its Content-Length.
-func (h health) serve(ctx *fasthttp.RequestCtx) {
-	ctx.Response.Header.SetContentTypeBytes(contentTypeJSON)
-	ctx.Response.Header.SetCanonical(headerCache, valueNoStore)
-	if h.drain.refuses(ctx) {
-		ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
-		ctx.SetBody(bodyDraining)
-		return
+// newSwitch routes the way New configures fasthttp/router, with no router: an exact match
+// of the request's path as sent, then of its method, so every request gets the same answer
+// from both builds. A linear scan is what a handful of routes needs.
+func newSwitch(o Options) fasthttp.RequestHandler {
+	o = o.withDefaults()
+	type entry struct {
+		Route
+		methods    []string
+		notAllowed fasthttp.RequestHandler
 	}
-	ctx.SetBody(bodyOK)
-}
-
-// methodNotAllowed answers any method other than GET and HEAD on /health. RFC 9110 requires
-// the Allow header on a 405.
-func methodNotAllowed(ctx *fasthttp.RequestCtx) {
-	ctx.SetStatusCode(fasthttp.StatusMethodNotAllowed)
-	ctx.Response.Header.SetCanonical(headerAllow, valueAllowHealth)
-	ctx.Response.Header.SetContentTypeBytes(contentTypeText)
-	ctx.SetBody(bodyNotAllowed)
+	var table []entry
+	for _, r := range routes(o) {
+		table = append(table, entry{r, r.methods(), r.notAllowed()})
+	}
+	return o.Drain.closing(func(ctx *fasthttp.RequestCtx) {
+		path := ctx.Request.URI().PathOriginal()
+		for i := range table {
+			if string(path) != table[i].Path {
+				continue
+			}
+			for _, m := range table[i].methods {
+				if string(ctx.Method()) == m {
+					table[i].Handle(ctx)
+					return
+				}
+			}
+			table[i].notAllowed(ctx)
+			return
+		}
+		notFound(ctx)
+	})
 }
 
 // notFound answers every other path with a fixed body: nothing from the request is echoed.

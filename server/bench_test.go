@@ -20,7 +20,7 @@ func BenchmarkServe(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			drain := new(router.Drain)
-			s := &Server{Config: Defaults(), Handler: router.New(drain), Drain: drain}
+			s := &Server{Config: Defaults(), Handler: router.New(router.Options{Drain: drain}), Drain: drain}
 			srv := s.fasthttpServer()
 			ln := fasthttputil.NewInmemoryListener()
 			go func() { _ = srv.Serve(ln) }()

@@ -8,8 +8,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -83,13 +81,13 @@ func FuzzServe(f *testing.F) {
 	}
 	cfg := Defaults()
 	cfg.ReadTimeout = time.Second // the bound on each input below
-	ln := newPairListener()
+	ln := newLoopback(f)
 	drain := new(router.Drain)
-	s := &Server{Config: cfg, Handler: router.New(drain), Drain: drain, Log: log.New(io.Discard, "", 0)}
+	s := &Server{Config: cfg, Handler: router.New(router.Options{Drain: drain}), Drain: drain, Log: log.New(io.Discard, "", 0)}
 	stop, done := make(chan os.Signal, 1), make(chan error, 1)
 	go func() { done <- s.Run(ln, stop) }()
 	f.Cleanup(func() {
-		stop <- syscall.SIGTERM
+		stop <- os.Interrupt
 		if err := <-done; err != nil {
 			f.Errorf("Run after the fuzzing: %v", err)
 		}
@@ -171,66 +169,25 @@ func checkResponses(out []byte) error {
 	return nil
 }
 
-// pairListener is an in-memory listener: each Dial hands the server one end of a Unix
-// socketpair and returns the other. Unlike fasthttputil's pipes it can half-close, so an
-// input that ends mid-request reaches the server as EOF at once instead of a read timeout.
-type pairListener struct {
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
+// loopback is a TCP listener on 127.0.0.1 whose Dial returns the client's end. Unlike
+// fasthttputil's in-memory pipes a TCP connection can half-close, so an input that ends
+// mid-request reaches the server as EOF at once instead of a read timeout; and loopback TCP
+// behaves alike on every system the tests run on.
+type loopback struct{ net.Listener }
 
-func newPairListener() *pairListener {
-	return &pairListener{conns: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *pairListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
+func newLoopback(f *testing.F) loopback {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		f.Fatal(err)
 	}
+	return loopback{ln}
 }
 
-func (l *pairListener) Close() error {
-	l.once.Do(func() { close(l.done) })
-	return nil
-}
-
-func (l *pairListener) Addr() net.Addr { return &net.UnixAddr{Name: "pair", Net: "unix"} }
-
-// Dial returns the client's end of a new connection once the server has accepted it.
-func (l *pairListener) Dial() (*net.UnixConn, error) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+// Dial opens a connection to the listener.
+func (l loopback) Dial() (*net.TCPConn, error) {
+	c, err := net.Dial("tcp", l.Addr().String())
 	if err != nil {
 		return nil, err
 	}
-	server, err := fileConn(fds[0])
-	if err != nil {
-		_ = syscall.Close(fds[1])
-		return nil, err
-	}
-	client, err := fileConn(fds[1])
-	if err != nil {
-		_ = server.Close()
-		return nil, err
-	}
-	select {
-	case l.conns <- server:
-		return client, nil
-	case <-l.done:
-		_, _ = server.Close(), client.Close()
-		return nil, net.ErrClosed
-	}
-}
-
-func fileConn(fd int) (*net.UnixConn, error) {
-	f := os.NewFile(uintptr(fd), "socketpair")
-	defer f.Close()
-	c, err := net.FileConn(f)
-	if err != nil {
-		return nil, err
-	}
-	return c.(*net.UnixConn), nil
+	return c.(*net.TCPConn), nil
 }

@@ -41,13 +41,7 @@ const SocketBufferBytes = 4096
 func Listen(addr string) (net.Listener, error) {
 	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
 		var err error
-		if cerr := c.Control(func(fd uintptr) {
-			for _, opt := range []int{syscall.SO_RCVBUF, syscall.SO_SNDBUF} {
-				if err == nil {
-					err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, opt, SocketBufferBytes)
-				}
-			}
-		}); cerr != nil {
+		if cerr := c.Control(func(fd uintptr) { err = setBuffers(fd, SocketBufferBytes) }); cerr != nil {
 			return cerr
 		}
 		return err

@@ -40,7 +40,7 @@ func start(t *testing.T, cfg Config, handler fasthttp.RequestHandler) *running {
 		drain: new(router.Drain),
 	}
 	if handler == nil {
-		handler = router.New(r.drain)
+		handler = router.New(router.Options{Drain: r.drain})
 	}
 	s := &Server{Config: cfg, Handler: handler, Drain: r.drain, Log: log.New(io.Discard, "", 0)}
 	go func() { r.done <- s.Run(r.ln, r.stop) }()

@@ -71,7 +71,7 @@ func serveTCP(b *testing.B) string {
 		b.Fatal(err)
 	}
 	drain := &router.Drain{}
-	s := &Server{Config: Defaults(), Handler: router.New(drain), Drain: drain, Log: log.New(io.Discard, "", 0)}
+	s := &Server{Config: Defaults(), Handler: router.New(router.Options{Drain: drain}), Drain: drain, Log: log.New(io.Discard, "", 0)}
 	stop := make(chan os.Signal, 1)
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ln, stop) }()

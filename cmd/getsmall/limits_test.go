@@ -21,7 +21,7 @@ func TestStartLineReportsMemory(t *testing.T) {
 		args []string
 		want string
 	}{
-		"derived":           {want: `^(no memory limit|memory limit \d+\.\d MiB, \d+\.\d MiB in use): max-conns [1-9]\d*(, GOMEMLIMIT \d+\.\d MiB)?$`},
+		"derived":           {want: `^(no memory limit( known \(no cgroups on \w+\))?|memory limit \d+\.\d MiB, \d+\.\d MiB in use): max-conns [1-9]\d*(, GOMEMLIMIT \d+\.\d MiB)?$`},
 		"MAX_CONNS":         {env: []string{"MAX_CONNS=5000"}, want: `: max-conns 5000 \(set\)`},
 		"-max-conns":        {env: []string{"MAX_CONNS=5000"}, args: []string{"-max-conns", "7"}, want: `: max-conns 7 \(set\)`},
 		"GOMEMLIMIT":        {env: []string{"GOMEMLIMIT=64MiB"}, want: `, GOMEMLIMIT 64\.0 MiB \(set\)$`},

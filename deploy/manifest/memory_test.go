@@ -9,7 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-// TestOverlayMemory prints what the server derives in each overlay (the README's table)
+// TestOverlayMemory prints what the server derives in each overlay (docs/kubernetes.md's table)
 // and holds the overlays to the choices behind it: every overlay lets the server derive
 // its cap, and edge asks for no more than the UPX image needs, with the smallest limit
 // that still gives it MinUsefulConns connections.

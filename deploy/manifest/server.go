@@ -22,7 +22,7 @@ const (
 
 // MinStartupAllowance is the least time the startup probe must allow before the first
 // answer. The UPX image unpacks itself before main runs: about 128 ms on the 2-core amd64
-// machine of the README's load test; a small ARM board is many times slower.
+// machine of docs/loadtest.md; a small ARM board is many times slower.
 const MinStartupAllowance = 10 * time.Second
 
 // MinPreStopSleep is the least lifecycle.preStop.sleep the manifests may set. Deleting a
@@ -30,7 +30,7 @@ const MinStartupAllowance = 10 * time.Second
 // the same moment; the SIGTERM comes after the hook. The sleep keeps the server answering
 // as usual until every kube-proxy has stopped sending it new connections: without it, new
 // connections through the Service reached a deleted pod up to 0.85 s after the delete on
-// the test cluster (README, Kubernetes), within kube-proxy's 1 s minimum sync period. Twice
+// the test cluster (docs/kubernetes.md), within kube-proxy's 1 s minimum sync period. Twice
 // that period is the floor; the overlays sleep 5 s, for clusters with more nodes and
 // proxies to update.
 const MinPreStopSleep = 2 * time.Second

@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/getsmall/getsmall/healthcheck"
+	"github.com/getsmall/getsmall/memlimit"
 	"github.com/getsmall/getsmall/router"
 	"github.com/getsmall/getsmall/server"
 )
@@ -87,7 +88,7 @@ func serve(args []string, lookupEnv func(string) (string, bool), stdout io.Write
 	if err := server.Parse(fs, args); err != nil {
 		return err
 	}
-	memory, warnings := applyMemory(&cfg, cfg.MaxConnsSet(), lookupEnv, "/")
+	memory, warnings := applyMemory(&cfg, cfg.MaxConnsSet(), lookupEnv, memlimit.Read)
 	for _, w := range warnings {
 		logger.Print("warning: ", w)
 	}
@@ -103,7 +104,7 @@ func serve(args []string, lookupEnv func(string) (string, bool), stdout io.Write
 		return err
 	}
 	drain := new(router.Drain)
-	srv := server.Server{Config: cfg, Handler: router.New(drain), Drain: drain, Log: logger}
+	srv := server.Server{Config: cfg, Handler: router.New(router.Options{Drain: drain, Version: build.Version}), Drain: drain, Log: logger}
 	logger.Printf("serving on %s (version %s, commit %s; %s)", ln.Addr(), build.Version, build.Commit, memory)
 	return srv.Run(ln, stop)
 }

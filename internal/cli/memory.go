@@ -21,9 +21,9 @@ type memoryFit struct {
 	softLimit int64
 }
 
-// readSystem reads the memory limit and what is in use under root ("/"), and GOMAXPROCS.
-func readSystem(root string) (memlimit.System, error) {
-	sys, err := memlimit.ReadSystem(root)
+// withProcs adds GOMAXPROCS to what read found: the threads the model keeps room for.
+func withProcs(read func() (memlimit.System, error)) (memlimit.System, error) {
+	sys, err := read()
 	sys.Procs = runtime.GOMAXPROCS(0)
 	return sys, err
 }
@@ -34,7 +34,10 @@ func readSystem(root string) (memlimit.System, error) {
 // be an outage.
 func fitMemory(cfg *server.Config, connsSet, softSet bool, currentSoft int64, sys memlimit.System, sysErr error) memoryFit {
 	var f memoryFit
-	if sysErr != nil && !errors.Is(sysErr, fs.ErrNotExist) {
+	// No cgroups (not Linux) or no cgroup files (a Linux without them mounted): no limit is
+	// known, which the start-up line says; anything else is worth a warning.
+	noCgroups := errors.Is(sysErr, memlimit.ErrNoCgroups)
+	if sysErr != nil && !errors.Is(sysErr, fs.ErrNotExist) && !noCgroups {
 		f.warnings = append(f.warnings, fmt.Sprintf("cannot read the memory limit (%v): deriving nothing from it", sysErr))
 		sys.Limit = 0
 	}
@@ -64,18 +67,21 @@ func fitMemory(cfg *server.Config, connsSet, softSet bool, currentSoft int64, sy
 		f.softLimit = b.SoftLimit
 		soft = ", GOMEMLIMIT " + mib(b.SoftLimit)
 	}
-	if sys.Limit > 0 {
+	switch {
+	case sys.Limit > 0:
 		f.summary = "memory limit " + mib(sys.Limit) + ", " + mib(sys.InUse) + " in use: " + conns + soft
-	} else {
+	case noCgroups:
+		f.summary = "no memory limit known (" + sysErr.Error() + "): " + conns + soft
+	default:
 		f.summary = "no memory limit: " + conns + soft
 	}
 	return f
 }
 
-// applyMemory reads the system under root, fits cfg to it, sets the soft limit and returns
-// the start-up line's memory part and the warnings.
-func applyMemory(cfg *server.Config, connsSet bool, lookupEnv func(string) (string, bool), root string) (string, []string) {
-	sys, err := readSystem(root)
+// applyMemory reads the system with read (memlimit.Read), fits cfg to it, sets the soft
+// limit and returns the start-up line's memory part and the warnings.
+func applyMemory(cfg *server.Config, connsSet bool, lookupEnv func(string) (string, bool), read func() (memlimit.System, error)) (string, []string) {
+	sys, err := withProcs(read)
 	v, softSet := lookupEnv("GOMEMLIMIT")
 	softSet = softSet && v != ""
 	f := fitMemory(cfg, connsSet, softSet, debug.SetMemoryLimit(-1), sys, err)

@@ -1,47 +1,33 @@
 package cli
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/getsmall/getsmall/internal/fakecgroup"
 	"github.com/getsmall/getsmall/memlimit"
 	"github.com/getsmall/getsmall/server"
 )
 
-// fakeRoot writes a container's view of /proc and /sys with the given memory.limit_in_bytes
-// (cgroup v1, Docker with the host's cgroup namespace, 2 MB charged at start) and returns it.
+// fakeRoot is a container under Docker on a cgroup v1 host with the given
+// memory.limit_in_bytes (fakecgroup.DockerV1).
 func fakeRoot(t *testing.T, limit string) string {
 	t.Helper()
-	root := t.TempDir()
-	files := map[string]string{
-		"proc/self/cgroup":                           "4:memory:/docker/abc\n0::/\n",
-		"proc/self/mountinfo":                        "80 76 0:32 /docker/abc /sys/fs/cgroup/memory ro,nosuid - cgroup cgroup rw,memory\n",
-		"proc/self/status":                           "RssAnon:\t    1280 kB\nRssFile:\t    5120 kB\n",
-		"sys/fs/cgroup/memory/memory.limit_in_bytes": limit + "\n",
-		"sys/fs/cgroup/memory/memory.usage_in_bytes": "2097152\n",
-		"sys/fs/cgroup/memory/memory.stat":           "total_cache 0\n",
-	}
-	for name, content := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
+	return fakecgroup.Write(t, fakecgroup.DockerV1(limit))
+}
+
+// readRoot is memlimit.Read for a fake root.
+func readRoot(root string) func() (memlimit.System, error) {
+	return func() (memlimit.System, error) { return memlimit.ReadSystem(root) }
 }
 
 // TestFitMemory runs the derivation the serve command runs at start, on fake cgroup trees.
 func TestFitMemory(t *testing.T) {
 	t.Parallel()
 	const mib = 1 << 20
-	sys16, err := readSystem(fakeRoot(t, "16777216"))
+	sys16, err := withProcs(readRoot(fakeRoot(t, "16777216")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +82,10 @@ func TestFitMemory(t *testing.T) {
 			root: t.TempDir(), wantConns: memlimit.NoLimitConns,
 			wantSummary: `^no memory limit: max-conns 1024$`,
 		},
+		"no cgroups (not Linux)": {
+			root: "", wantConns: memlimit.NoLimitConns,
+			wantSummary: `^no memory limit known \(no cgroups on \w+\): max-conns 1024$`,
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -104,7 +94,11 @@ func TestFitMemory(t *testing.T) {
 			if tc.maxConns > 0 {
 				cfg.MaxConns = tc.maxConns
 			}
-			sys, err := readSystem(tc.root)
+			read := readRoot(tc.root)
+			if tc.root == "" {
+				read = func() (memlimit.System, error) { return memlimit.System{}, memlimit.ErrNoCgroups }
+			}
+			sys, err := withProcs(read)
 			f := fitMemory(&cfg, tc.maxConns > 0, tc.softSet > 0, tc.softSet, sys, err)
 			if cfg.MaxConns != tc.wantConns {
 				t.Errorf("MaxConns = %d, want %d", cfg.MaxConns, tc.wantConns)

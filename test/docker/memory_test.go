@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +36,7 @@ var startLine = regexp.MustCompile(`serving on \S+ \(version \S+, commit \S+; me
 //
 // A HEALTHCHECK probe execs the binary again, and a UPX probe unpacks the whole program
 // (about 8 MB) next to a server that holds as much: in 16 MiB that leaves the UPX image
-// about 60 KB at each probe's peak with no connection at all (README, Memory). So the
+// about 60 KB at each probe's peak with no connection at all (docs/memory.md). So the
 // plain image is attacked with a probe every second, the UPX image at 16 MiB with the
 // image's own 30 s interval (no probe during the attack), and the UPX image again at
 // 24 MiB with a probe every second.
@@ -137,13 +138,68 @@ func (r *attackResult) median503() time.Duration {
 	if len(r.took503) == 0 {
 		return 0
 	}
-	s := append([]time.Duration(nil), r.took503...)
-	for i := range s { // insertion sort: a few thousand at most
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
+	s := slices.Clone(r.took503)
+	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// conns is every connection an attack holds open, so that its end closes them all at once.
+type conns struct {
+	mu      sync.Mutex
+	open    map[net.Conn]bool
+	stopped bool
+}
+
+// track records an open connection, or forgets a closed one; once the attack has stopped it
+// closes a new one instead, so no connection outlives the moment the attack ends.
+func (cs *conns) track(c net.Conn, add bool) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	switch {
+	case add && cs.stopped:
+		_ = c.Close()
+	case add:
+		cs.open[c] = true
+	default:
+		delete(cs.open, c)
+	}
+}
+
+// stop closes every open connection (which unblocks the goroutines reading from them) and
+// returns when it did.
+func (cs *conns) stop() time.Time {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.stopped = true
+	for c := range cs.open {
+		_ = c.Close()
+	}
+	return time.Now()
+}
+
+// dialLoop is one attacker: until stop closes, it dials addr, hands the connection to use
+// while tracking it, and closes it. A failed dial is counted in failed, if given, and
+// retried after 50 ms.
+func (cs *conns) dialLoop(addr string, stop <-chan struct{}, failed *atomic.Int64, use func(net.Conn)) {
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+		if err != nil {
+			if failed != nil {
+				failed.Add(1)
+			}
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		cs.track(c, true)
+		use(c)
+		cs.track(c, false)
+		_ = c.Close()
+	}
 }
 
 // attackFor runs slow partial-header connections and keep-alive load clients against
@@ -151,24 +207,8 @@ func (r *attackResult) median503() time.Duration {
 func attackFor(addr string, slow, load int, d time.Duration) *attackResult {
 	r := &attackResult{}
 	stop := make(chan struct{})
+	cs := &conns{open: map[net.Conn]bool{}}
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	open := map[net.Conn]bool{}
-	stopped := false
-	// track records an open connection; once the attack has stopped it closes it instead,
-	// so no connection outlives the moment the attack ends.
-	track := func(c net.Conn, add bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch {
-		case add && stopped:
-			_ = c.Close()
-		case add:
-			open[c] = true
-		default:
-			delete(open, c)
-		}
-	}
 	// Half send most of a header; half (the costliest connection the model knows) most of a
 	// header and then most of a body.
 	partial := []string{
@@ -177,21 +217,8 @@ func attackFor(addr string, slow, load int, d time.Duration) *attackResult {
 	}
 	for i := range slow {
 		partial := partial[i%2]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				c, err := net.DialTimeout("tcp", addr, 2*time.Second)
-				if err != nil {
-					time.Sleep(50 * time.Millisecond)
-					continue
-				}
-				track(c, true)
+		wg.Go(func() {
+			cs.dialLoop(addr, stop, nil, func(c net.Conn) {
 				r.slowOpened.Add(1)
 				sent := time.Now()
 				_, _ = io.WriteString(c, partial)
@@ -204,61 +231,38 @@ func attackFor(addr string, slow, load int, d time.Duration) *attackResult {
 					r.mu.Unlock()
 					time.Sleep(200 * time.Millisecond) // refused: try again a little later
 				}
-				track(c, false)
-				_ = c.Close()
-			}
-		}()
+			})
+		})
 	}
 	for range load {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				c, err := net.DialTimeout("tcp", addr, 2*time.Second)
-				if err != nil {
-					r.loadFailed.Add(1)
-					time.Sleep(50 * time.Millisecond)
-					continue
-				}
-				track(c, true)
+		wg.Go(func() {
+			cs.dialLoop(addr, stop, &r.loadFailed, func(c net.Conn) {
 				br := bufio.NewReader(c)
 				for range 1000 {
 					_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 					if _, err := io.WriteString(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 						r.loadFailed.Add(1)
-						break
+						return
 					}
 					status, err := rawhttp.ReadResponse(br, false)
-					if status == 200 {
+					switch {
+					case status == 200:
 						r.load200.Add(1)
-					} else if status == 503 {
+					case status == 503:
 						r.load503.Add(1)
-						break
+						return
 					}
 					if err != nil {
 						r.loadFailed.Add(1)
-						break
+						return
 					}
 				}
-				track(c, false)
-				_ = c.Close()
-			}
-		}()
+			})
+		})
 	}
 	time.Sleep(d)
 	close(stop)
-	mu.Lock()
-	stopped = true
-	for c := range open {
-		_ = c.Close() // unblocks the goroutines reading from it
-	}
-	r.closedAt = time.Now()
-	mu.Unlock()
+	r.closedAt = cs.stop()
 	wg.Wait()
 	return r
 }

@@ -4,7 +4,8 @@
 // its UPX pack and the floppy flavour, each executed under qemu-user (Debian's
 // qemu-user-static) unless it is this machine's own architecture. Each must answer GET
 // /health 200 and another path 404, and exit 0 on SIGTERM. It also holds the floppy promise:
-// the packed floppy build of every edge platform fits 1,474,560 bytes. It needs UPX and qemu,
+// the packed floppy build of every edge platform fits 1,474,560 bytes, and every binary's
+// size budget in budgets.txt. It needs UPX and qemu,
 // not Docker, so it is behind the platforms build tag: run it with `make test-platforms`.
 package platforms
 
@@ -29,6 +30,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getsmall/getsmall/internal/budget"
 	"github.com/getsmall/getsmall/internal/testmake"
 )
 
@@ -214,6 +216,43 @@ func TestFloppyFits(t *testing.T) {
 		t.Logf("%-13s floppy build, packed: %9d bytes (%+d against the floppy)", p, size, size-limit)
 		if slices.Contains(edge, p) && size > limit {
 			t.Errorf("%s: the packed floppy build is %d bytes, %d over a floppy's %d", p, size, size-limit, limit)
+		}
+	}
+}
+
+// TestSizeBudgets holds every platform's plain and packed binary to budgets.txt
+// (binary-<platform>-bytes, upx-<platform>-bytes). The UPX budgets are for --lzma, which
+// --brute matches byte for byte here; other UPX_FLAGS pack larger, and only the plain
+// budgets are checked then.
+func TestSizeBudgets(t *testing.T) {
+	budgets, err := budget.Load(repoRoot + "/budgets.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := os.Getenv("UPX_FLAGS")
+	packedToo := flags == "--lzma" || flags == "--brute"
+	if !packedToo {
+		t.Logf("UPX_FLAGS=%q: the UPX budgets are for --lzma or --brute; checking the plain ones only", flags)
+	}
+	for _, p := range platforms {
+		checks := map[string]string{"binary-" + suffix(p) + "-bytes": "getsmall-" + suffix(p)}
+		if packedToo {
+			checks["upx-"+suffix(p)+"-bytes"] = "getsmall-upx-" + suffix(p)
+		}
+		for name, file := range checks {
+			b, err := budgets.Get(name)
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			fi, err := os.Stat(filepath.Join(binDir, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%-28s %9d bytes (budget %d)", file, fi.Size(), b.Max)
+			if err := b.Check(fi.Size()); err != nil {
+				t.Error(err)
+			}
 		}
 	}
 }

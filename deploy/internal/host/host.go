@@ -13,9 +13,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/getsmall/getsmall/internal/mountinfo"
 )
 
 // Sysctl reads one sysctl by its dotted name ("kernel.panic"). ok is false when the
@@ -61,35 +62,13 @@ func parseMountinfo(b []byte) ([]Mount, error) {
 	var mounts []Mount
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
-		line := sc.Text()
-		before, after, found := strings.Cut(line, " - ")
-		fields := strings.Fields(before)
-		rest := strings.Fields(after)
-		if !found || len(fields) < 5 || len(rest) < 1 {
-			return nil, fmt.Errorf("mountinfo: cannot parse %q", line)
+		m, ok := mountinfo.Parse(sc.Text())
+		if !ok {
+			return nil, fmt.Errorf("mountinfo: cannot parse %q", sc.Text())
 		}
-		mounts = append(mounts, Mount{Point: unescape(fields[4]), FSType: rest[0]})
+		mounts = append(mounts, Mount{Point: m.Point, FSType: m.FSType})
 	}
 	return mounts, sc.Err()
-}
-
-// unescape decodes mountinfo's \ooo escapes (space, tab, newline, backslash).
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // MountsUnder returns the mount points at or below dir, deepest first: the order they

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-const mountinfo = `22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+const mountinfoText = `22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
 30 22 0:26 / /sys/fs/cgroup rw - tmpfs tmpfs rw,mode=755
 31 30 0:27 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory
 32 30 0:28 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw
@@ -24,7 +24,7 @@ const mountinfo = `22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
 
 func TestParseMountinfo(t *testing.T) {
 	t.Parallel()
-	mounts, err := parseMountinfo([]byte(mountinfo))
+	mounts, err := parseMountinfo([]byte(mountinfoText))
 	if err != nil {
 		t.Fatal(err)
 	}

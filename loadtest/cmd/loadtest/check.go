@@ -6,10 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/getsmall/getsmall/internal/budget"
 	"github.com/getsmall/getsmall/loadtest/internal/report"
 )
 
@@ -18,12 +20,14 @@ var errCheck = errors.New("check failed")
 
 // check verifies a results directory: every file is there and readable, every expected
 // variant was measured, no request failed, every server has enough clean (undisturbed)
-// throughput runs and a per-round ratio to nginx, and the plain binary starts faster than
-// the LZMA-packed one. It prints each problem and fails if there is one.
+// throughput runs and a per-round ratio to nginx, the plain binary starts faster than the
+// LZMA-packed one, and both start within their budgets. It prints each problem and fails if
+// there is one.
 func check(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("loadtest check", flag.ContinueOnError)
 	requireNginx := fs.Bool("require-nginx", lookPath("nginx") != "", "fail when nginx was not measured")
 	minClean := fs.Int("min-clean", 0, "clean runs per server and tool to require (0: what the study was run with)")
+	budgetsFile := fs.String("budgets", "../budgets.txt", "the template's budgets: the cold starts are held to cold-start-plain-ms and cold-start-upx-lzma-ms")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -38,7 +42,12 @@ func check(args []string, stdout io.Writer) error {
 	if *minClean > 0 {
 		r.Params.MinClean = *minClean
 	}
+	budgets, err := budget.Load(*budgetsFile)
+	if err != nil {
+		return err
+	}
 	problems := verify(r, *requireNginx)
+	problems = append(problems, verifyColdStart(r, budgets)...)
 	problems = append(problems, verifyFiles(dir)...)
 	for _, p := range problems {
 		fmt.Fprintln(stdout, "check:", p)
@@ -46,7 +55,7 @@ func check(args []string, stdout io.Writer) error {
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %d problem(s) in %s", errCheck, len(problems), dir)
 	}
-	fmt.Fprintf(stdout, "check: %s: %d variants, no errors, at least %d clean runs per server and tool in %d rounds, plain starts faster than --lzma\n",
+	fmt.Fprintf(stdout, "check: %s: %d variants, no errors, at least %d clean runs per server and tool in %d rounds, plain starts faster than --lzma, cold starts within budget\n",
 		dir, len(r.Variants), r.Params.MinClean, r.Params.Rounds)
 	return nil
 }
@@ -100,6 +109,32 @@ func verify(r *report.Report, requireNginx bool) []string {
 		problems = append(problems, "no --lzma variant: set UPX_LEVELS to include --lzma")
 	case okPlain && plain.ColdStartMs.P50 >= lzma.ColdStartMs.P50:
 		problems = append(problems, fmt.Sprintf("cold start p50: plain %.1f ms is not below --lzma %.1f ms", plain.ColdStartMs.P50, lzma.ColdStartMs.P50))
+	}
+	return problems
+}
+
+// coldStartBudgets names, for each variant a budget holds, the budget of its median cold
+// start (exec to the first 200) in budgets.txt.
+var coldStartBudgets = map[string]string{
+	report.Getsmall:       "cold-start-plain-ms",
+	"getsmall-upx --lzma": "cold-start-upx-lzma-ms",
+}
+
+// verifyColdStart holds the median cold starts to their budgets.
+func verifyColdStart(r *report.Report, budgets budget.Set) []string {
+	var problems []string
+	for _, v := range r.Variants {
+		name, ok := coldStartBudgets[v.Name]
+		if !ok {
+			continue
+		}
+		b, err := budgets.Get(name)
+		if err == nil {
+			err = b.Check(int64(math.Ceil(v.ColdStartMs.P50)))
+		}
+		if err != nil {
+			problems = append(problems, v.Name+": "+err.Error())
+		}
 	}
 	return problems
 }

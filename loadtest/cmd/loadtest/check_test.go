@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getsmall/getsmall/internal/budget"
 	"github.com/getsmall/getsmall/loadtest/internal/parse"
 	"github.com/getsmall/getsmall/loadtest/internal/report"
 	"github.com/getsmall/getsmall/loadtest/internal/stats"
@@ -114,14 +115,39 @@ func TestCheckFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	if err := check([]string{"-require-nginx=true", dir}, &out); err != nil {
+	if err := check([]string{"-budgets", repoBudgets, "-require-nginx=true", dir}, &out); err != nil {
 		t.Errorf("check of a good directory: %v\n%s", err, out.String())
 	}
 	// -min-clean raises the bar above what the study asked for.
-	if err := check([]string{"-require-nginx=true", "-min-clean", "4", dir}, &out); err == nil {
+	if err := check([]string{"-budgets", repoBudgets, "-require-nginx=true", "-min-clean", "4", dir}, &out); err == nil {
 		t.Error("check with -min-clean 4 of 3 rounds passed")
 	}
-	if err := check([]string{t.TempDir()}, &out); err == nil {
+	if err := check([]string{"-budgets", repoBudgets, t.TempDir()}, &out); err == nil {
 		t.Error("check of an empty directory passed")
+	}
+}
+
+// repoBudgets is the template's budgets file, seen from this package.
+const repoBudgets = "../../../budgets.txt"
+
+// TestVerifyColdStart holds the study's medians to the budgets: within passes, over fails
+// with the budget's line.
+func TestVerifyColdStart(t *testing.T) {
+	t.Parallel()
+	budgets := budget.Set{
+		"cold-start-plain-ms":    {Name: "cold-start-plain-ms", Max: 10, Unit: "ms", File: "budgets.txt", Line: 3},
+		"cold-start-upx-lzma-ms": {Name: "cold-start-upx-lzma-ms", Max: 250, Unit: "ms", File: "budgets.txt", Line: 4},
+	}
+	if p := verifyColdStart(good(), budgets); len(p) != 0 {
+		t.Errorf("good report: %q, want no problem", p)
+	}
+	slow := good()
+	slow.Variants[1].ColdStartMs.P50 = 260.2
+	p := verifyColdStart(slow, budgets)
+	if len(p) != 1 || !strings.Contains(p[0], "measured 261 ms, over its budget of 250") || !strings.Contains(p[0], "budgets.txt:4") {
+		t.Errorf("slow --lzma start: %q, want one problem naming the budget and its line", p)
+	}
+	if p := verifyColdStart(good(), budget.Set{}); len(p) != 2 {
+		t.Errorf("no budgets: %q, want one problem per budgeted variant", p)
 	}
 }

@@ -75,7 +75,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&c.WrkDuration, "wrk-duration", 3*time.Second, "wrk run duration per server and round (whole seconds)")
 	fs.BoolVar(&c.Pin, "pin", true, "pin the server and the clients to different CPUs with taskset")
 	fs.IntVar(&c.Port, "port", 18080, "loopback port the servers listen on")
-	out := fs.String("out", "loadtest/results", "results root; each run writes a new <UTC timestamp> directory")
+	out := fs.String("out", "results", "results root; each run writes a new <UTC timestamp> directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

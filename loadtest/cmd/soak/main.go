@@ -47,7 +47,7 @@ func run(args []string) error {
 	malformed := fs.Int("malformed", 2, "clients that send garbage, smuggling shapes and oversized requests")
 	settle := fs.Duration("settle", 25*time.Second, "idle time before the final checks (fasthttp expires idle workers after 10 s, checked every 10 s)")
 	port := fs.Int("port", 18920, "port on 127.0.0.1 (the idle twin uses the next)")
-	out := fs.String("out", "loadtest/results/soak", "results directory")
+	out := fs.String("out", "results/soak", "results directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -83,7 +83,8 @@ func memcost(args []string) error {
 	nc := fs.Int("container-conns", 200, "connections held at the last step, in a container (the UPX image holds about 300 in 16 MiB)")
 	only := fs.String("only", "", "measure only the variants whose name contains this")
 	port := fs.Int("port", 18901, "port on 127.0.0.1")
-	out := fs.String("out", "loadtest/results/memcost", "results directory")
+	out := fs.String("out", "results/memcost", "results directory")
+	repo := fs.String("repo", "..", "the repository root, where `make docker-run` starts the images")
 	header := fs.Int("max-header-bytes", 4096, "the server's MAX_HEADER_BYTES")
 	body := fs.Int("max-body-bytes", 4096, "the server's MAX_BODY_BYTES")
 	if err := fs.Parse(args); err != nil {
@@ -104,7 +105,7 @@ func memcost(args []string) error {
 		}
 	}
 	cfg := soak.MemcostConfig{
-		Repo: ".", Docker: *docker, Variants: chosen, Shapes: soak.Shapes,
+		Repo: *repo, Docker: *docker, Variants: chosen, Shapes: soak.Shapes,
 		Steps: []int{0, *n / 4, *n / 2, *n * 3 / 4, *n}, ContainerSteps: []int{0, *nc / 4, *nc / 2, *nc * 3 / 4, *nc},
 		Limits: soak.Limits{HeaderBytes: *header, BodyBytes: *body}, Port: *port, Settle: time.Second, Log: os.Stderr,
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Markdown renders the report as the tables the README's Results section shows.
+// Markdown renders the report as the tables docs/loadtest.md's Results show.
 func (r *Report) Markdown() string {
 	var b strings.Builder
 	r.header(&b)

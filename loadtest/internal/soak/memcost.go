@@ -90,7 +90,7 @@ func RunMemcost(cfg MemcostConfig) (*Memcost, error) {
 
 func (cfg *MemcostConfig) start(v Variant, addr string) (*Target, error) {
 	// The cap is lifted so that the counts measured are the counts held; the container
-	// still has the README's --memory 16m.
+	// still has make docker-run's --memory 16m.
 	env := []string{"MAX_CONNS=100000", "MAX_HEADER_BYTES=" + strconv.Itoa(cfg.Limits.HeaderBytes), "MAX_BODY_BYTES=" + strconv.Itoa(cfg.Limits.BodyBytes)}
 	if v.Container {
 		return StartContainer(v.Name, cfg.Repo, cfg.Docker, v.Tag, addr, env, nil)

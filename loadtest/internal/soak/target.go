@@ -13,11 +13,11 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/getsmall/getsmall/internal/rawhttp"
+	"github.com/getsmall/getsmall/loadtest/internal/syncbuf"
 	"github.com/getsmall/getsmall/memlimit"
 )
 
@@ -29,14 +29,14 @@ type Target struct {
 	cgroup *memlimit.Cgroup
 	cmd    *exec.Cmd // a process
 	exited chan struct{}
-	out    *lockedBuffer
+	out    *syncbuf.Buffer
 	docker string // a container: the client and the container's name
 	name   string
 }
 
 // StartProcess runs binary on addr with env added to this process's environment.
 func StartProcess(name, binary, addr string, env []string) (*Target, error) {
-	t := &Target{Name: name, Addr: addr, cmd: exec.Command(binary), exited: make(chan struct{}), out: new(lockedBuffer)}
+	t := &Target{Name: name, Addr: addr, cmd: exec.Command(binary), exited: make(chan struct{}), out: new(syncbuf.Buffer)}
 	t.cmd.Env = append(append(os.Environ(), "ADDR="+addr), env...)
 	t.cmd.Stdout, t.cmd.Stderr = t.out, t.out
 	if err := t.cmd.Start(); err != nil {
@@ -47,7 +47,7 @@ func StartProcess(name, binary, addr string, env []string) (*Target, error) {
 	return t, t.waitHealthy()
 }
 
-// StartContainer runs image tag through `make docker-run` in repo, as the README tells
+// StartContainer runs image tag through `make docker-run` in repo, as docs/images.md tells
 // users to (read-only, no capabilities, --memory 16m), on the host network and addr, with
 // env set in the container and extra docker run flags.
 func StartContainer(name, repo, docker, tag, addr string, env, flags []string) (*Target, error) {
@@ -194,22 +194,4 @@ func Get(addr, path string, timeout time.Duration) (int, error) {
 		return 0, fmt.Errorf("short status line %q: %w", buf[:n], err)
 	}
 	return rawhttp.StatusOf(buf[:n])
-}
-
-// lockedBuffer collects a process's output from two pipes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

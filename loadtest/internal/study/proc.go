@@ -10,11 +10,11 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/getsmall/getsmall/loadtest/internal/report"
+	"github.com/getsmall/getsmall/loadtest/internal/syncbuf"
 )
 
 // clockTicks is the kernel's USER_HZ, the unit of utime and stime in /proc/<pid>/stat. It
@@ -25,26 +25,15 @@ const clockTicks = 100
 type proc struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
-	mu     sync.Mutex
-	out    strings.Builder // its stdout and stderr, for error messages
+	out    syncbuf.Buffer // its stdout and stderr, for error messages
 }
 
-func (p *proc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.Write(b)
-}
-
-func (p *proc) output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return strings.TrimSpace(p.out.String())
-}
+func (p *proc) output() string { return strings.TrimSpace(p.out.String()) }
 
 // start runs argv, on the server CPU when pinning. It does not wait for readiness.
 func (s *Study) start(argv []string) (*proc, error) {
 	p := &proc{cmd: exec.Command(argv[0], argv[1:]...), exited: make(chan struct{})} //nolint:gosec // argv is the study's own list
-	p.cmd.Stdout, p.cmd.Stderr = p, p
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
 	var err error
 	if s.cfg.Pin {
 		err = startOn(p.cmd, s.cfg.ServerCPU)

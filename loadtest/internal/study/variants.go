@@ -21,13 +21,13 @@ func (s *Study) variants() ([]variant, error) {
 		}
 		return 0
 	}
-	getsmall := func(name, kind, path string, pack float64) variant {
+	product := func(name, kind, path string, pack float64) variant {
 		return variant{
 			Variant: report.Variant{Name: name, Kind: kind, SizeBytes: size(path), PackSeconds: pack},
 			argv:    []string{path, "-addr", addr}, binary: path,
 		}
 	}
-	vs := []variant{getsmall(report.Getsmall, "plain", c.Getsmall, 0)}
+	vs := []variant{product(report.Getsmall, "plain", c.Getsmall, 0)}
 
 	binDir := filepath.Join(c.OutDir, "bin")
 	if err := os.MkdirAll(binDir, 0o750); err != nil {
@@ -40,10 +40,10 @@ func (s *Study) variants() ([]variant, error) {
 		if err != nil {
 			return nil, err
 		}
-		vs = append(vs, getsmall("getsmall-upx "+level, "upx", out, took.Seconds()))
+		vs = append(vs, product("getsmall-upx "+level, "upx", out, took.Seconds()))
 	}
 	for _, e := range c.Extra {
-		vs = append(vs, getsmall(e.Name, "build", e.Path, 0))
+		vs = append(vs, product(e.Name, "build", e.Path, 0))
 	}
 
 	vs = append(vs, variant{

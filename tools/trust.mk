@@ -1,6 +1,6 @@
 # Supply chain: SBOMs (make sbom), the offline vulnerability gate (make vuln), signatures
-# (make keys, sign, verify, attest), the release (make dist), and the Dockerfile and
-# workflow checks that make lint runs. README "Trust" says how to use each.
+# (make keys, sign, verify, attest). docs/trust.md says how to use each; the release files
+# and docker-push are in release.mk, the Dockerfile and workflow checks in lint.mk.
 #
 # Tools are pinned in Go modules kept out of go.mod: tools/trust (cosign, crane, govulncheck
 # and this project's helpers), tools/sbom (syft), tools/vulndb (the vulnerability data, as
@@ -28,22 +28,23 @@ VULN_DB          ?=
 SBOM_DEBIAN      ?= base-files,netbase,tzdata,ca-certificates
 
 # ---- Tools ----------------------------------------------------------------------------------
-TRUST_CACHE   := $(shell echo "$${XDG_CACHE_HOME:-$$HOME/.cache}")/getsmall
-TRUST_GO      := $(GO_ENV_GOVERSION)
-TRUST_KEY     := $(shell cat tools/trust/go.mod tools/trust/go.sum tools/sbom/go.mod tools/sbom/go.sum 2>/dev/null | sha256sum | cut -c1-16)
-TRUST_BIN     := $(TRUST_CACHE)/trust-tools/$(TRUST_GO)-$(TRUST_KEY)
-COSIGN        := $(TRUST_BIN)/cosign
-SYFT          := $(TRUST_BIN)/syft
-GOVULNCHECK   := $(TRUST_BIN)/govulncheck
-CRANE         := $(TRUST_BIN)/crane
+# Paths below are computed when a recipe needs them (=, not :=): a make call that signs or
+# scans nothing runs no command for them.
+TRUST_CACHE    = $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/$(NAME_BASE)
+TRUST_KEY      = $(call once,TRUST_KEY,cat tools/trust/go.mod tools/trust/go.sum tools/sbom/go.mod tools/sbom/go.sum | $(SHA256) | cut -c1-16)
+TRUST_BIN      = $(TRUST_CACHE)/trust-tools/$(GO_VERSION_NAME)-$(TRUST_KEY)
+COSIGN         = $(TRUST_BIN)/cosign
+SYFT           = $(TRUST_BIN)/syft
+GOVULNCHECK    = $(TRUST_BIN)/govulncheck
+CRANE          = $(TRUST_BIN)/crane
 # This project's own helpers: small, rebuilt from source when they change.
 SBOMCHECK      = go -C tools/trust run ./cmd/sbomcheck
 IMAGE_PLATFORMS = go -C tools/trust run ./cmd/platforms
 # Offline: syft checks for a newer version of itself unless told not to.
 export SYFT_CHECK_FOR_APP_UPDATE := false
 
-VULNDB_VERSION := $(shell awk '$$1 == "golang.org/x/vulndb" {print $$2}' tools/vulndb/go.mod 2>/dev/null)
-VULNDB_DIR     := $(TRUST_CACHE)/vulndb/$(VULNDB_VERSION)
+VULNDB_VERSION  = $(call once,VULNDB_VERSION,awk '$$1 == "golang.org/x/vulndb" {print $$2}' tools/vulndb/go.mod)
+VULNDB_DIR      = $(TRUST_CACHE)/vulndb/$(VULNDB_VERSION)
 VULN_DB_FLAG    = $(if $(VULN_DB),$(if $(filter public,$(VULN_DB)),,-db $(VULN_DB)),-db file://$(VULNDB_DIR))
 # The canary: a module that calls a function with this known vulnerability.
 VULN_CANARY    := tools/trust/testdata/vulnmod
@@ -71,27 +72,27 @@ export COSIGN_PASSWORD
 
 # need-signer: a key or keyless, said in one line otherwise.
 define need-signer
-[ "$(KEYLESS)" = 1 ] || [ -n "$(COSIGN_KEY)" ] || { echo "make $@: set COSIGN_KEY=cosign.key (make keys makes a pair) or KEYLESS=1 (README, Trust)" >&2; exit 1; }; \
+[ "$(KEYLESS)" = 1 ] || [ -n "$(COSIGN_KEY)" ] || { echo "make $@: set COSIGN_KEY=cosign.key (make keys makes a pair) or KEYLESS=1 (docs/trust.md)" >&2; exit 1; }; \
 [ "$(KEYLESS)" = 1 ] || $(if $(findstring ://,$(COSIGN_KEY)),true,[ -r "$(COSIGN_KEY)" ]) || { echo "make $@: COSIGN_KEY=$(COSIGN_KEY) is not readable" >&2; exit 1; }
 endef
 define need-verifier
-[ "$(KEYLESS)" = 1 ] || [ -n "$(COSIGN_PUB)" ] || { echo "make $@: set COSIGN_PUB=cosign.pub, or KEYLESS=1 with COSIGN_IDENTITY (README, Trust)" >&2; exit 1; }; \
+[ "$(KEYLESS)" = 1 ] || [ -n "$(COSIGN_PUB)" ] || { echo "make $@: set COSIGN_PUB=cosign.pub, or KEYLESS=1 with COSIGN_IDENTITY (docs/trust.md)" >&2; exit 1; }; \
 [ "$(KEYLESS)" != 1 ] || [ -n "$(COSIGN_IDENTITY)" ] || { echo "make $@: KEYLESS=1 needs COSIGN_IDENTITY, a regexp of the signer's identity" >&2; exit 1; }
 endef
 
 # trust-tools builds cosign, crane, govulncheck and syft at the versions tools/trust and
-# tools/sbom pin, one after the other (each alone fills both cores).
+# tools/sbom pin, one after the other (each alone fills both cores), into a directory keyed by
+# the Go version and those go.mod and go.sum files: a version bump builds afresh.
 .PHONY: trust-tools
-trust-tools: $(TRUST_BIN)/.built ## Build cosign, crane, govulncheck and syft as tools/trust and tools/sbom pin them, once, into ~/.cache/getsmall
-$(TRUST_BIN)/.built:
-	@echo "trust-tools: building cosign, crane, govulncheck and syft into $(TRUST_BIN) (the first time takes many minutes)"
-	@mkdir -p $(TRUST_BIN)
-	@start=$$(date +%s); \
+trust-tools: ## Build cosign, crane, govulncheck and syft as tools/trust and tools/sbom pin them, once, into ~/.cache/getsmall
+	@[ ! -f $(TRUST_BIN)/.built ] || exit 0; \
+	echo "trust-tools: building cosign, crane, govulncheck and syft into $(TRUST_BIN) (the first time takes many minutes)"; \
+	mkdir -p $(TRUST_BIN); start=$$(date +%s); \
 	go -C tools/trust build -o $(TRUST_BIN)/ github.com/sigstore/cosign/v3/cmd/cosign \
 	  github.com/google/go-containerregistry/cmd/crane golang.org/x/vuln/cmd/govulncheck && \
 	go -C tools/sbom build -o $(TRUST_BIN)/ github.com/anchore/syft/cmd/syft || \
 	  { echo "make $@: cannot build the tools pinned in tools/trust and tools/sbom: is the Go module proxy reachable?" >&2; exit 1; }; \
-	touch $@; echo "trust-tools: built in $$(( $$(date +%s) - start )) s"
+	touch $(TRUST_BIN)/.built; echo "trust-tools: built in $$(( $$(date +%s) - start )) s"
 
 # ---- Known vulnerabilities ------------------------------------------------------------------
 
@@ -116,7 +117,7 @@ vuln: trust-tools build build-all $(if $(VULN_DB),,vuln-db) ## Fail on a reachab
 	fi; echo "vuln: canary $(VULN_CANARY) fails the gate with $(VULN_CANARY_ID), as it must"
 	$(GOVULNCHECK) $(VULN_DB_FLAG) ./...
 	@# Binaries: every plain build in bin/ (a UPX-packed file hides its Go build information).
-	@for bin in $(BIN) $(wildcard $(BIN_DIR)/getsmall-linux-*); do \
+	@for bin in $(BIN) $(wildcard $(BIN_DIR)/$(NAME_BASE)-linux-*); do \
 	  case $$bin in *.*|*-upx*) continue;; esac; \
 	  echo "$(GOVULNCHECK) -mode=binary $$bin"; \
 	  $(GOVULNCHECK) $(VULN_DB_FLAG) -mode=binary $$bin || exit 1; \
@@ -125,12 +126,12 @@ vuln: trust-tools build build-all $(if $(VULN_DB),,vuln-db) ## Fail on a reachab
 # ---- SBOMs ----------------------------------------------------------------------------------
 # One CycloneDX JSON per plain binary in bin/, next to it (before UPX: a packed file hides
 # the Go build information), and one per image of this VERSION that Docker holds.
-SBOM_CHECK = $(SBOMCHECK) -gomod $(CURDIR)/go.mod -go $(TRUST_GO)
+SBOM_CHECK = $(SBOMCHECK) -gomod $(CURDIR)/go.mod -go $(GO_VERSION_NAME)
 IMAGE_SBOM = SYFT=$(SYFT) CRANE=$(CRANE) DOCKER=$(DOCKER) bash tools/trust/image-sbom.sh
 
 # plain-binaries: the shell words for every plain (not UPX-packed) binary in bin/.
 define plain-binaries
-for bin in $(BIN) $(BIN_DIR)/getsmall-linux-*; do \
+for bin in $(BIN) $(BIN_DIR)/$(NAME_BASE)-linux-*; do \
   [ -f "$$bin" ] || continue; case $$bin in *.*|*-upx*) continue;; esac;
 endef
 
@@ -185,15 +186,6 @@ attest: trust-tools ## Attach a signed SBOM to each platform of each image in bi
 	  done <<<"$$lines"; \
 	done <$(PUSHED_LIST)
 
-# docker-push runs this last: signed SBOMs when a signer is set, one line saying so otherwise.
-.PHONY: docker-push-attest
-docker-push-attest:
-	@if [ "$(KEYLESS)" = 1 ] || [ -n "$(COSIGN_KEY)" ]; then \
-	  $(MAKE) --no-print-directory attest; \
-	else \
-	  echo "docker-push: no SBOMs attached (set COSIGN_KEY or KEYLESS=1 to attach signed ones; README, Trust)"; \
-	fi
-
 .PHONY: sign
 sign: trust-tools ## Sign the pushed images by digest (bin/pushed.txt) and the release files in dist/ with cosign
 	@$(call need-signer)
@@ -229,64 +221,3 @@ verify: trust-tools ## Verify the images' signatures and SBOM attestations (VERI
 	done; \
 	if [ -f $(DIST_DIR)/SHA256SUMS ]; then (cd $(DIST_DIR) && sha256sum --quiet -c SHA256SUMS) && echo "verified $(DIST_DIR)/: signatures and SHA256SUMS"; fi; \
 	[ $$checked -gt 0 ] || { echo "make $@: nothing to verify: set VERIFY_IMAGES=<ref> or run make dist" >&2; exit 1; }
-
-# ---- Release -------------------------------------------------------------------------------
-# dist/: one archive per platform (the binary as getsmall, LICENSE, README.md), the same for
-# each UPX-packed binary, one SBOM per platform (the packed archive holds the same program),
-# SHA256SUMS over all of them, and a cosign signature bundle for each archive and the sums.
-# Archives are reproducible: sorted, owned by 0:0, dated BUILD_DATE, gzip without a name.
-DIST_UPX ?= 1
-
-# Before minutes of building, not after.
-.PHONY: dist-signer
-dist-signer:
-	@$(call need-signer)
-
-.PHONY: dist
-dist: dist-signer build-all $(if $(filter 1,$(DIST_UPX)),build-upx-all) sbom-binaries ## Release files in dist/: archives per platform (plain and UPX), SBOMs, SHA256SUMS, signatures
-	@rm -rf $(DIST_DIR) && mkdir -p $(DIST_DIR); \
-	work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
-	for bin in $(BIN_DIR)/getsmall-linux-* $(if $(filter 1,$(DIST_UPX)),$(BIN_DIR)/getsmall-upx-linux-*); do \
-	  [ -f "$$bin" ] || continue; case $$bin in *.*) continue;; esac; \
-	  base=$${bin##*/}; platform=$${base##*-linux-}; flavour=$${base%-linux-*}; \
-	  name=$$flavour-$(VERSION)-linux-$$platform; \
-	  mkdir -p "$$work/$$name"; \
-	  cp "$$bin" "$$work/$$name/getsmall"; cp LICENSE README.md "$$work/$$name/"; \
-	  chmod 0755 "$$work/$$name/getsmall"; chmod 0644 "$$work/$$name/LICENSE" "$$work/$$name/README.md"; \
-	  tar --sort=name --mtime='$(BUILD_DATE)' --owner=0 --group=0 --numeric-owner -C "$$work" -cf - "$$name" \
-	    | gzip -n -9 >$(DIST_DIR)/$$name.tar.gz; \
-	  if [ "$$flavour" = getsmall ]; then cp "$$bin.cdx.json" "$(DIST_DIR)/$$name.cdx.json"; fi; \
-	  echo "dist: $(DIST_DIR)/$$name.tar.gz"; \
-	done; \
-	ls $(DIST_DIR)/*.tar.gz >/dev/null 2>&1 || { echo "make $@: no bin/getsmall-linux-* binaries (make build-all)" >&2; exit 1; }; \
-	cd $(DIST_DIR) && sha256sum -- *.tar.gz *.cdx.json >SHA256SUMS
-	@$(MAKE) --no-print-directory sign PUSHED_LIST=/dev/null
-
-# ---- Dockerfiles and workflows (make lint) -------------------------------------------------
-LINT_DOCKERFILES := Dockerfile Dockerfile.upx Dockerfile.alpine
-LINT_WORKFLOWS    = $(wildcard .github/workflows/*.yml)
-
-.PHONY: lint-dockerfiles
-lint-dockerfiles: ## Check the Dockerfiles with BuildKit's linter and this project's rules (tools/lint; its tests prove each rule fires)
-	go -C tools/lint test ./...
-	go -C tools/lint run ./cmd/dockerlint $(abspath $(LINT_DOCKERFILES))
-
-.PHONY: lint-workflows
-lint-workflows: ## Check the GitHub Actions workflows with actionlint (pinned in tools/lint)
-	go -C tools/lint tool actionlint $(abspath $(LINT_WORKFLOWS))
-
-# The tool modules get the same vet and golangci-lint as the main one.
-.PHONY: lint-tools
-lint-tools:
-	go -C tools/lint vet ./...
-	go -C tools/trust vet ./...
-	@golangci=$$(go tool -n -modfile=tools/go.mod golangci-lint) || exit 1; \
-	  for m in tools/lint tools/trust; do echo "golangci-lint run ./... in $$m"; (cd $$m && "$$golangci" run ./...) || exit 1; done
-
-lint: lint-dockerfiles lint-workflows lint-tools
-
-# ---- The tools' own tests --------------------------------------------------------------------
-
-.PHONY: test-trust
-test-trust: ## Run the supply-chain tools' own tests (tools/trust: SBOM checks, platform listing)
-	go -C tools/trust test -count=1 ./...

@@ -1,4 +1,11 @@
-# The load-test study (loadtest/): make loadtest, loadtest-quick and loadtest-check.
+# The load test, the soak and the memory-cost study (loadtest/, a module of its own): make
+# loadtest, loadtest-quick, loadtest-check, soak, memcost and test-loadtest. Pulled in by the
+# root Makefile when this folder exists; it uses the product's build (BIN, GO_BUILD) and
+# image targets, and the product uses nothing from here.
+
+# Every go command of this module runs in loadtest/ (go -C), so paths given to it are absolute.
+LT_GO := go -C loadtest
+LT_RESULTS := $(CURDIR)/loadtest/results
 
 # loadtest-quick overrides these with small values.
 UPX_LEVELS          ?= --best --lzma
@@ -31,26 +38,27 @@ LT_FLOPPY           ?= $(if $(strip $(UPX_LEVELS)),1,0)
 # More flags for the study, e.g. LT_ARGS="-variant mine=/path/to/getsmall" to measure a build of yours.
 LT_ARGS             ?=
 
-# The load test's own tools: hey at the version go.mod's tool line pins, the net/http
-# baseline built like getsmall, and the floppy build through the build-upx target.
+# The load test's own tools: hey at the version the root go.mod's tool line pins (the one
+# tool the product's go.mod names: `go tool hey` works in any fork), the net/http baseline
+# built like getsmall, and the floppy build through the build-upx target.
 .PHONY: loadtest-tools
 loadtest-tools: build
 	@go build -o $(BIN_DIR)/hey github.com/rakyll/hey || \
 	  { echo "make $@: cannot build hey (go.mod pins github.com/rakyll/hey): is the Go module proxy reachable?" >&2; exit 1; }
-	$(GO_BUILD) -o $(BIN_DIR)/nethttp ./loadtest/nethttp
+	cd loadtest && $(GO_BUILD) -o $(abspath $(BIN_DIR))/nethttp ./nethttp
 ifeq ($(LT_FLOPPY),1)
 	@$(MAKE) --no-print-directory build-upx FLOPPY=1 UPX_FLAGS=--lzma
 endif
 
-LOADTEST = go run ./loadtest/cmd/loadtest -getsmall $(BIN) -nethttp $(BIN_DIR)/nethttp -hey $(BIN_DIR)/hey \
+LOADTEST = $(LT_GO) run ./cmd/loadtest -getsmall $(abspath $(BIN)) -nethttp $(abspath $(BIN_DIR))/nethttp -hey $(abspath $(BIN_DIR))/hey \
   -upx-levels "$(UPX_LEVELS)" -requests $(LT_REQUESTS) $(if $(LT_DURATION),-duration $(LT_DURATION)) \
   -warmup $(LT_WARMUP) -concurrency $(LT_CONCURRENCY) -rounds $(LT_ROUNDS) -retries $(LT_RETRIES) \
   -min-clean $(LT_MIN_CLEAN) -disturbed-below $(LT_DISTURBED_BELOW) -far-factor $(LT_FAR_FACTOR) -quiet-wait $(LT_QUIET_WAIT) \
   -quiet-budget $(LT_QUIET_BUDGET) \
   -cold-runs $(LT_COLD_RUNS) -healthcheck-runs $(LT_HEALTHCHECK_RUNS) -wrk-duration $(LT_WRK_DURATION) \
   $(if $(filter 1,$(LT_STRACE)),-strace $(LT_STRACE_REQUESTS)) \
-  $(if $(filter 1,$(LT_FLOPPY)),-variant getsmall-floppy=$(BIN_DIR)/getsmall-floppy-upx) \
-  -pin=$(if $(filter 1,$(LT_PIN)),true,false) -port $(LT_PORT) -out loadtest/results $(LT_ARGS)
+  $(if $(filter 1,$(LT_FLOPPY)),-variant $(NAME_BASE)-floppy=$(abspath $(BIN_DIR))/$(NAME_BASE)-floppy-upx) \
+  -pin=$(if $(filter 1,$(LT_PIN)),true,false) -port $(LT_PORT) -out $(LT_RESULTS) $(LT_ARGS)
 
 .PHONY: loadtest
 loadtest: loadtest-tools ## Measure size, cold start, RSS, healthcheck cost and throughput in rounds (wrk, hey, net/http, nginx)
@@ -62,5 +70,25 @@ loadtest-quick: ## The same study, small and fast (about two minutes)
 	  LT_ROUNDS=3 LT_RETRIES=4 LT_COLD_RUNS=20 LT_HEALTHCHECK_RUNS=10 LT_WRK_DURATION=1s
 
 .PHONY: loadtest-check
-loadtest-check: ## Verify the latest results: every variant, no errors, enough undisturbed runs, plain starts faster than --lzma
-	go run ./loadtest/cmd/loadtest check $(if $(filter-out 0,$(LT_MIN_CLEAN)),-min-clean $(LT_MIN_CLEAN)) loadtest/results/latest
+loadtest-check: ## Verify the latest results: every variant, no errors, enough undisturbed runs, cold starts within budgets.txt
+	$(LT_GO) run ./cmd/loadtest check -budgets $(CURDIR)/budgets.txt $(if $(filter-out 0,$(LT_MIN_CLEAN)),-min-clean $(LT_MIN_CLEAN)) $(LT_RESULTS)/latest
+
+# Holding the memory model: the soak, and the measurement the model comes from (make fuzz,
+# the server's own fuzzer, is the product's: mk/build.mk).
+
+# make soak stops at whichever bound comes first; CI passes small ones.
+SOAK_REQUESTS ?= 5000000
+SOAK_DURATION ?= 10m
+
+.PHONY: soak
+soak: build ## Soak bin/getsmall with millions of mixed requests; memory, goroutines and fds must settle (SOAK_REQUESTS, SOAK_DURATION)
+	$(LT_GO) run ./cmd/soak run -getsmall $(abspath $(BIN)) -requests $(SOAK_REQUESTS) -duration $(SOAK_DURATION) -out $(LT_RESULTS)/soak
+
+.PHONY: memcost
+memcost: build-upx docker-build docker-build-upx ## Measure what a connection costs in each state, as a process and in both images at 16 MiB
+	$(LT_GO) run ./cmd/soak memcost -getsmall $(abspath $(BIN)) -getsmall-upx $(abspath $(BIN_UPX)) -tag $(VERSION) -docker $(DOCKER) \
+	  -repo $(CURDIR) -out $(LT_RESULTS)/memcost
+
+.PHONY: test-loadtest
+test-loadtest: ## Run the load-test module's own tests (parsers, report, statistics, soak shapes; Linux)
+	$(LT_GO) test -count=1 ./...

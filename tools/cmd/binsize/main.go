@@ -1,9 +1,10 @@
-// Command binsize shows where the bytes of getsmall (or any main package of this module)
-// go: it builds the package unstripped with the linker's dependency dump, then prints the
-// size of every file section, the largest packages with one chain of references that made
-// the linker keep each, and on request the whole chain for a symbol.
+// Command binsize shows where the bytes of getsmall (or any main package of the module in
+// the current directory) go: it builds the package unstripped with the linker's dependency
+// dump, then prints the size of every file section, the largest packages with one chain of
+// references that made the linker keep each, and on request the whole chain for a symbol.
+// `make binsize` builds it into bin/ and runs it at the repository root:
 //
-//	go run ./cmd/binsize [-top 40] [-why REGEXP] [-tags TAGS] [-gcflags FLAGS] [PACKAGE]
+//	bin/binsize [-top 40] [-why REGEXP] [-tags TAGS] [-gcflags FLAGS] [PACKAGE]
 //
 // GOOS, GOARCH, GOARM and GOMIPS come from the environment, as for go build. Sizes are
 // before UPX: what a package costs once packed depends on its neighbours, so compare packed
@@ -23,7 +24,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/getsmall/getsmall/internal/binsize"
+	"github.com/getsmall/getsmall/tools/binsize"
 )
 
 const module = "github.com/getsmall/getsmall"

@@ -22,12 +22,12 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
-// TestReport measures the small program in internal/binsize/testdata for linux/amd64.
+// TestReport measures the small program in tools/binsize/testdata for linux/amd64.
 func TestReport(t *testing.T) {
 	t.Setenv("GOOS", "linux")
 	t.Setenv("GOARCH", "amd64")
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"-top", "5", "-why", `^main\.table$`, "../../internal/binsize/testdata/tiny"}, &stdout, &stderr)
+	code := run([]string{"-top", "5", "-why", `^main\.table$`, "../../binsize/testdata/tiny"}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
@@ -40,7 +40,7 @@ func TestReport(t *testing.T) {
 
 	stdout.Reset()
 	stderr.Reset()
-	if code := run([]string{"-why", "^nothing$", "../../internal/binsize/testdata/tiny"}, &stdout, &stderr); code != 1 ||
+	if code := run([]string{"-why", "^nothing$", "../../binsize/testdata/tiny"}, &stdout, &stderr); code != 1 ||
 		!strings.Contains(stderr.String(), "no reachable symbol") {
 		t.Errorf("-why matching nothing: exit %d, stderr %q; want 1 and the reason", code, stderr.String())
 	}

@@ -1,12 +1,13 @@
-# Kubernetes: the manifests in deploy/ and a real single-node cluster to prove them on.
-# The cluster is Kubernetes built from the Go module proxy (pinned in
+# Kubernetes (deploy/, a module of its own): the manifests and a real single-node cluster to
+# prove them on. The cluster is Kubernetes built from the Go module proxy (pinned in
 # deploy/cluster/kubernetes/go.mod) plus Debian's etcd, containerd, runc and CNI plugins.
+# Pulled in by the root Makefile when this folder exists; `make lint` lints this module too.
 
 # The Kubernetes binaries are built once per version into the cache, outside the clone.
 XDG_CACHE_HOME    ?=
 K8S_CACHE         ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/getsmall/kubernetes
-K8S_VERSION       := $(shell awk '$$1 == "k8s.io/kubernetes" {print $$2}' deploy/cluster/kubernetes/go.mod)
-K8S_BIN           := $(K8S_CACHE)/$(K8S_VERSION)/bin
+K8S_VERSION        = $(call once,K8S_VERSION,awk '$$1 == "k8s.io/kubernetes" {print $$2}' deploy/cluster/kubernetes/go.mod)
+K8S_BIN            = $(K8S_CACHE)/$(K8S_VERSION)/bin
 # The cluster's state: certificates, configuration, etcd, containerd, logs, PIDs.
 K8S_STATE         ?= /var/lib/getsmall-k8s
 # The cluster's image registry on 127.0.0.1 (make docker-push REGISTRY=127.0.0.1:5001).
@@ -23,13 +24,8 @@ K8S_FLAGS    = -dir $(K8S_STATE) -bin $(K8S_BIN) -pause $(K8S_TOOLS)/pause \
 test-manifests: ## Render every overlay, decode it strictly, check Pod Security and agreement with the server (Go only)
 	cd deploy && go test -count=1 ./...
 
-.PHONY: lint-k8s
-lint-k8s: ## Vet and lint the deploy module (manifest checks, cluster tools, e2e tests) with the pinned golangci-lint
-	cd deploy && go vet ./... && go vet -tags k8s ./...
-	cd deploy && go tool -modfile=../tools/go.mod golangci-lint run --build-tags k8s ./...
-
 # Kubernetes is test infrastructure, not shipped: it builds with the Go its go.mod asks for
-# (the machine's, when new enough), as K8S.md's recipe was checked, not the project's pin.
+# (the machine's, when new enough), not the project's pin: deploy/cluster/README.md says why.
 k8s-build: GOTOOLCHAIN := auto
 .PHONY: k8s-build
 k8s-build: ## Build the pinned Kubernetes once into ~/.cache/getsmall/kubernetes (minutes the first time)

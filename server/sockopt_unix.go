@@ -1,0 +1,16 @@
+//go:build unix
+
+package server
+
+import "syscall"
+
+// setsockopt sets one SOL_SOCKET option of the socket fd.
+func setsockopt(fd uintptr, opt, value int) error {
+	return syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, opt, value)
+}
+
+// getsockopt reads one SOL_SOCKET option of the socket fd (for the tests; the linker drops it
+// from the binary).
+func getsockopt(fd uintptr, opt int) (int, error) {
+	return syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, opt)
+}

@@ -1,0 +1,26 @@
+# The end-to-end tests (test/, a module of its own): every platform's binary under qemu-user,
+# every image on every platform, the docs' links and make targets, and the fork path. Pulled
+# in by the root Makefile when this folder exists. The image tests also push, sign and
+# release, so they need tools/ (crane, the test registry, cosign).
+
+.PHONY: test-platforms
+test-platforms: ## Run every platform's plain, UPX and floppy binary (qemu-user): /health, 404, SIGTERM; sizes within budgets.txt
+	@$(call need,upx,$(UPX_HINT))
+	@$(foreach q,$(QEMU_NEEDED),$(call need,$(q),install qemu-user-static (Debian) to run foreign binaries);)
+	cd test && PLATFORMS="$(PLATFORMS)" UPX_FLAGS="$(UPX_FLAGS)" go test -tags platforms -count=1 -v -timeout 60m ./platforms/
+
+.PHONY: test-docker
+test-docker: $(if $(filter 1,$(OFFLINE)),offline-bases) ## Build every image for every platform, run hardened, push indexes, pull and run each platform
+	@$(call need-docker)
+	@$(call need,upx,$(UPX_HINT))
+	@$(need-binfmt)
+	cd test && OFFLINE=$(OFFLINE) UPX_FLAGS="$(UPX_FLAGS)" FLOPPY=$(FLOPPY) PLATFORMS="$(PLATFORMS)" DOCKER=$(DOCKER) \
+	  go test -tags docker -count=1 -v -timeout 60m ./docker/
+
+.PHONY: test-docs
+test-docs: ## Check every Markdown file's relative links and anchors, the make targets the docs name, and the README's length
+	cd test && go test -count=1 ./docs/
+
+.PHONY: test-fork
+test-fork: ## On copies of the tree: the product alone passes make build test; docs/making-it-yours.md followed as written passes make test
+	cd test && go test -tags fork -count=1 -v -timeout 30m ./fork/
