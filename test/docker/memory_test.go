@@ -245,10 +245,10 @@ func attackFor(addr string, slow, load int, d time.Duration) *attackResult {
 						return
 					}
 					status, err := rawhttp.ReadResponse(br, false)
-					switch {
-					case status == 200:
+					switch status {
+					case 200:
 						r.load200.Add(1)
-					case status == 503:
+					case 503:
 						r.load503.Add(1)
 						return
 					}
