@@ -130,6 +130,7 @@ help: ## Show this help message
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort \
 	  | awk 'BEGIN {FS = ":.*## "}; {printf "%-30s - %s\n", $$1, $$2}'
 
-# print-VAR prints a variable as make computes it, for tests and scripts: make print-VERSION
+# print-VAR prints a variable as make computes it, for tests and scripts: make print-VERSION.
+# A variable make does not know is an error, not an empty line.
 print-%:
-	@echo '$($*)'
+	@$(if $(filter undefined,$(origin $*)),echo "make print-$*: no variable $* in the Makefile" >&2; exit 2,echo '$($*)')

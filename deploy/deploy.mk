@@ -20,6 +20,15 @@ K8S_TOOLS   := $(BIN_DIR)/k8s
 K8S_FLAGS    = -dir $(K8S_STATE) -bin $(K8S_BIN) -pause $(K8S_TOOLS)/pause \
   -registry $(K8S_TOOLS)/registry -registry-port $(K8S_REGISTRY_PORT)
 
+# k8s-render prints an overlay as kubectl apply -k would send it, after the manifest checks;
+# prod must name its image by digest, or nothing is printed and the message says how.
+OVERLAY ?= dev
+
+.PHONY: k8s-render
+k8s-render: ## Print an overlay (OVERLAY=dev|prod|edge) for kubectl apply -f -; prod refuses an image not pinned by digest
+	@mkdir -p $(K8S_TOOLS) && go -C deploy build -o $(abspath $(K8S_TOOLS))/render ./cmd/render
+	@$(K8S_TOOLS)/render $(if $(filter prod,$(OVERLAY)),-require-digest) $(CURDIR)/deploy/overlays/$(OVERLAY)
+
 .PHONY: test-manifests
 test-manifests: ## Render every overlay, decode it strictly, check Pod Security and agreement with the server (Go only)
 	cd deploy && go test -count=1 ./...

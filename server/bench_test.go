@@ -2,46 +2,87 @@ package server
 
 import (
 	"bufio"
+	"net"
 	"testing"
 
+	"github.com/getsmall/getsmall/internal/budget"
 	"github.com/getsmall/getsmall/router"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttputil"
 )
 
-// BenchmarkServe measures whole requests through the configured fasthttp server, parsing
-// and writing included, on one keep-alive connection over an in-memory pipe. allocs/op
-// counts both sides: the client here reuses its buffers, so what shows is the server's.
+// hot are the requests that must cost no allocation anywhere in the server: the listener,
+// its connection wrapper, the strict checks, fasthttp's parsing and writing, the router.
+var hot = []struct{ name, req string }{
+	{"GET health", "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"},
+	{"HEAD health", "HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n"},
+	{"GET not found", "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"},
+}
+
+// pipeClient serves the whole configured server (newListener included) on an in-memory
+// listener and returns one keep-alive connection to it, with a response the caller reuses.
+func pipeClient(tb testing.TB) (net.Conn, *bufio.Reader) {
+	tb.Helper()
+	drain := new(router.Drain)
+	s := &Server{Config: Defaults(), Handler: router.New(router.Options{Drain: drain}), Drain: drain}
+	srv := s.fasthttpServer()
+	ln := fasthttputil.NewInmemoryListener()
+	go func() { _ = srv.Serve(newListener(ln, s.Config.MaxConns, lingerBounds{})) }()
+	tb.Cleanup(func() { _ = srv.Shutdown() })
+	c, err := ln.Dial()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = c.Close() })
+	return c, bufio.NewReader(c)
+}
+
+// roundTrip writes req and reads its answer into resp.
+func roundTrip(tb testing.TB, c net.Conn, br *bufio.Reader, req []byte, resp *fasthttp.Response) {
+	if _, err := c.Write(req); err != nil {
+		tb.Fatal(err)
+	}
+	if err := resp.Read(br); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// TestServeAllocs holds whole requests, server side and client side together, to the
+// allocs-per-request budget of budgets.txt. The client reuses its buffers, so what an
+// allocation shows is the server's.
+func TestServeAllocs(t *testing.T) {
+	budgets, err := budget.Load("../budgets.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := budgets.Get("allocs-per-request")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range hot {
+		c, br := pipeClient(t)
+		req := []byte(tc.req)
+		var resp fasthttp.Response
+		resp.SkipBody = tc.req[0] == 'H'
+		allocs := testing.AllocsPerRun(2000, func() { roundTrip(t, c, br, req, &resp) })
+		if err := b.Check(int64(allocs + 0.5)); err != nil {
+			t.Errorf("%s through the whole server: %v", tc.name, err)
+		}
+	}
+}
+
+// BenchmarkServe measures whole requests through the configured server, parsing and writing
+// included, on one keep-alive connection over an in-memory pipe.
 func BenchmarkServe(b *testing.B) {
-	for _, tc := range []struct{ name, req string }{
-		{"GET health", "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"},
-		{"HEAD health", "HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n"},
-		{"GET not found", "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"},
-	} {
+	for _, tc := range hot {
 		b.Run(tc.name, func(b *testing.B) {
-			drain := new(router.Drain)
-			s := &Server{Config: Defaults(), Handler: router.New(router.Options{Drain: drain}), Drain: drain}
-			srv := s.fasthttpServer()
-			ln := fasthttputil.NewInmemoryListener()
-			go func() { _ = srv.Serve(ln) }()
-			defer func() { _ = srv.Shutdown() }()
-			c, err := ln.Dial()
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.Close()
+			c, br := pipeClient(b)
 			req := []byte(tc.req)
-			br := bufio.NewReader(c)
 			var resp fasthttp.Response
 			resp.SkipBody = tc.req[0] == 'H'
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := c.Write(req); err != nil {
-					b.Fatal(err)
-				}
-				if err := resp.Read(br); err != nil {
-					b.Fatal(err)
-				}
+				roundTrip(b, c, br, req, &resp)
 			}
 		})
 	}

@@ -24,6 +24,7 @@ var documentedStatus = map[int]bool{
 	413: true, // a body over MAX_BODY_BYTES
 	431: true, // a header over MAX_HEADER_BYTES
 	503: true, // draining, or over the connection cap
+	505: true, // an HTTP major version other than 1
 }
 
 // Request smuggling and parser-confusion shapes, seeded into FuzzServe: each is a known way
@@ -69,6 +70,23 @@ var smugglingSeeds = []string{
 	"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n",
 	"GET /he\x00alth HTTP/1.1\r\nHost: x\r\n\r\n",
 	"",
+	// Versions: other majors get 505, later 1.x minors are served as 1.1 when they carry a
+	// Host, and versions that are not DIGIT.DIGIT are malformed.
+	"GET /health HTTP/2.0\r\nHost: x\r\n\r\n",
+	"GET /health HTTP/1.2\r\nHost: x\r\n\r\nGET /health HTTP/1.2\r\n\r\n",
+	"GET /health HTTP/1.10\r\nHost: x\r\n\r\n",
+	// Bare LF at the end of a head in every form, alone and after a good request.
+	"GET /health HTTP/1.1\r\nHost: x\r\n\n",
+	"GET /health HTTP/1.1\r\nHost: x\n\r\n",
+	"GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\nHost: x\n\n",
+	"POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n\n\n\n\nGET /health HTTP/1.1\nHost: x\n\n",
+	// Expect: 100-continue over and within the body limit, and with no content.
+	"POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n",
+	"POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\nabc",
+	"GET /health HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n",
+	// obs-fold in the Host itself, and a header far over the limit.
+	"GET /health HTTP/1.1\r\nHost:\r\n x\r\n\r\n",
+	"GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: " + string(bytes.Repeat([]byte("a"), 20<<10)) + "\r\n\r\n",
 }
 
 // FuzzServe feeds raw bytes to the real server (the router, the default limits) over one

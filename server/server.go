@@ -23,6 +23,8 @@ type Server struct {
 	Drain interface{ Start() }
 	// Log receives one line per shutdown phase and nothing per request.
 	Log *log.Logger
+
+	linger lingerBounds // zero: LingerTime and LingerBytes; tests shorten them
 }
 
 // ErrShutdownTimeout means connections were still open when Config.ShutdownTimeout passed.
@@ -71,7 +73,7 @@ func Listen(addr string) (net.Listener, error) {
 func (s *Server) Run(ln net.Listener, stop <-chan os.Signal) error {
 	srv := s.fasthttpServer()
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(newListener(ln, s.Config.MaxConns, s.linger)) }()
 
 	var sig os.Signal
 	select {
@@ -117,38 +119,26 @@ func (s *Server) Run(ln net.Listener, stop <-chan os.Signal) error {
 // an exposed service (no timeouts, 262,144 connections), so every limit is set here.
 func (s *Server) fasthttpServer() *fasthttp.Server {
 	c := s.Config
+	handler := strict(s.Handler)
 	return &fasthttp.Server{
-		Handler:                      s.Handler,
-		ReadTimeout:                  c.ReadTimeout,
-		WriteTimeout:                 c.WriteTimeout,
-		IdleTimeout:                  c.IdleTimeout,
-		Concurrency:                  c.MaxConns,
+		Handler:      handler,
+		ReadTimeout:  c.ReadTimeout,
+		WriteTimeout: c.WriteTimeout,
+		IdleTimeout:  c.IdleTimeout,
+		// The listener holds the cap (newListener) and answers over it itself; fasthttp's
+		// own count lags it by the instant between a connection's close and its worker's
+		// release, so its limit is set where it is never reached.
+		Concurrency:                  2 * c.MaxConns,
 		MaxRequestBodySize:           c.MaxBodyBytes,
 		ReadBufferSize:               c.MaxHeaderBytes, // fasthttp's header size limit
 		WriteBufferSize:              writeBufferBytes, // held by every keep-alive connection
 		CloseOnShutdown:              true,             // Connection: close on answers during shutdown
 		NoDefaultServerHeader:        true,             // no Server header: nothing to fingerprint
 		DisablePreParseMultipartForm: true,             // no handler reads forms
+		HeaderReceived:               upgradeMinor,
+		ExpectHandler:                s.expect(handler),
 		ErrorHandler:                 answerError,
 		Logger:                       discard{}, // one line per phase, none per connection
-	}
-}
-
-// answerError answers a request fasthttp could not read. Its own handler answers 400 to a
-// body over MaxRequestBodySize and to a read timeout (it misses the timeout when wrapped,
-// as fasthttp wraps it); the README promises 413 and 408.
-func answerError(ctx *fasthttp.RequestCtx, err error) {
-	var small *fasthttp.ErrSmallBuffer
-	var timeout interface{ Timeout() bool }
-	switch {
-	case errors.As(err, &small):
-		ctx.Error("Too big request header", fasthttp.StatusRequestHeaderFieldsTooLarge)
-	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		ctx.Error("Too big request body", fasthttp.StatusRequestEntityTooLarge)
-	case errors.As(err, &timeout) && timeout.Timeout():
-		ctx.Error("Request timeout", fasthttp.StatusRequestTimeout)
-	default:
-		ctx.Error("Error when parsing request", fasthttp.StatusBadRequest)
 	}
 }
 

@@ -30,7 +30,7 @@ func BenchmarkServeTCP(b *testing.B) {
 		{"16 conns per CPU", 16},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			addr := serveTCP(b)
+			addr := serveTCP(b, Defaults(), lingerBounds{})
 			b.ReportAllocs()
 			if bc.conns == 0 {
 				c, err := dial(b, addr)
@@ -62,23 +62,23 @@ func BenchmarkServeTCP(b *testing.B) {
 	}
 }
 
-// serveTCP runs the service with its default configuration on a loopback port until the
-// benchmark ends, then shuts it down the way SIGTERM does.
-func serveTCP(b *testing.B) string {
-	b.Helper()
+// serveTCP runs the service with cfg and the lingering close's bounds (zero: the
+// defaults) on a loopback port until the test ends, then shuts it down the way SIGTERM does.
+func serveTCP(tb testing.TB, cfg Config, bounds lingerBounds) string {
+	tb.Helper()
 	ln, err := Listen("127.0.0.1:0")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	drain := &router.Drain{}
-	s := &Server{Config: Defaults(), Handler: router.New(router.Options{Drain: drain}), Drain: drain, Log: log.New(io.Discard, "", 0)}
+	s := &Server{Config: cfg, Handler: router.New(router.Options{Drain: drain}), Drain: drain, Log: log.New(io.Discard, "", 0), linger: bounds}
 	stop := make(chan os.Signal, 1)
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ln, stop) }()
-	b.Cleanup(func() {
+	tb.Cleanup(func() {
 		stop <- syscall.SIGTERM
 		if err := <-done; err != nil {
-			b.Errorf("shutdown: %v", err)
+			tb.Errorf("shutdown: %v", err)
 		}
 	})
 	return ln.Addr().String()

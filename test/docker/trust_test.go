@@ -165,7 +165,7 @@ func checkAttestedSBOM(t *testing.T, ref, pub string, debian bool) {
 		t.Fatal(err)
 	}
 	args := []string{"-C", filepath.Join(repoRoot, "tools", "trust"), "run", "./cmd/sbomcheck",
-		"-gomod", gomod, "-go", strings.TrimSpace(runMake(t, "print-TRUST_GO"))}
+		"-gomod", gomod, "-go", strings.TrimSpace(runMake(t, "print-GO_VERSION_NAME"))}
 	if debian {
 		args = append(args, "-debian", strings.TrimSpace(runMake(t, "print-SBOM_DEBIAN")))
 	}

@@ -1,0 +1,157 @@
+package server
+
+import (
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A lingering close (RFC 9112 section 9.6): after an answer that refuses a request the
+// client may still be sending (431, 413, 400, the over-cap 503), the server closes its
+// sending side, then reads and throws away what keeps arriving, for at most LingerTime and
+// LingerBytes, and only then closes. Closing at once with unread bytes makes the kernel send
+// a reset, and a client or proxy that sees the reset before reading drops the answer: the
+// user sees "connection reset" instead of the 431. The bounds keep a client that never
+// stops sending from holding the connection.
+const (
+	LingerTime  = 2 * time.Second
+	LingerBytes = 2 << 20
+)
+
+// refusedLingering bounds how many over-cap connections linger at once: each costs a
+// goroutine and its socket (about 14 KB), taken from memlimit's HeadroomBytes. Past it, an
+// over-cap connection is closed at once.
+const refusedLingering = 16
+
+// overCap is the whole answer to a connection over the cap, written before anything of its
+// request is read.
+var overCap = []byte("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n" +
+	"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 24\r\n\r\n503 service unavailable\n")
+
+// listener hands fasthttp at most cap(slots) connections at once. One over the cap gets
+// overCap and a lingering close, from the accept loop, without a request being read. The
+// cap is held here rather than by fasthttp's Concurrency so that the answer is this
+// service's own and the close does not reset the client's request.
+type listener struct {
+	net.Listener
+	slots     chan struct{}
+	lingering chan struct{}
+	linger    lingerBounds
+}
+
+// lingerBounds are a lingering close's limits: LingerTime and LingerBytes, shorter in tests.
+type lingerBounds struct {
+	time  time.Duration
+	bytes int64
+}
+
+func newListener(ln net.Listener, maxConns int, bounds lingerBounds) *listener {
+	if bounds == (lingerBounds{}) {
+		bounds = lingerBounds{LingerTime, LingerBytes}
+	}
+	return &listener{Listener: ln, slots: make(chan struct{}, maxConns), lingering: make(chan struct{}, refusedLingering), linger: bounds}
+}
+
+// Accept returns the next connection within the cap, answering the ones over it.
+func (l *listener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case l.slots <- struct{}{}:
+			return &conn{Conn: c, l: l, framing: newFraming()}, nil
+		default:
+			l.refuse(c)
+		}
+	}
+}
+
+// refuse answers a connection over the cap. The write cannot block for long: the answer is
+// far smaller than a new socket's send buffer, and a deadline bounds it anyway.
+func (l *listener) refuse(c net.Conn) {
+	_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	_, _ = c.Write(overCap)
+	select {
+	case l.lingering <- struct{}{}:
+		go func() {
+			l.linger.close(c)
+			_ = c.Close()
+			<-l.lingering
+		}()
+	default:
+		_ = c.Close()
+	}
+}
+
+// conn is one accepted connection as fasthttp sees it. It counts what it has read (a
+// connection that sent nothing closes without an answer), follows the request heads (a
+// bare-LF head gets its 400 at once, see framing), and closes with a lingering close when
+// an answer asked for one.
+type conn struct {
+	net.Conn
+	l       *listener
+	framing framing
+	failed  error // what the next Read returns, once the framing failed
+	read    int64 // bytes read, by the goroutine serving the connection
+
+	lingerOnClose atomic.Bool // set by an answer that refuses the request
+	silent        atomic.Bool // set when nothing was read: writes go nowhere
+	peerClosed    atomic.Bool // a Read saw the client's end of stream
+	closeOnce     sync.Once
+	closeErr      error
+}
+
+// Read reads from the connection and follows what it reads. Once a head is known to end
+// on a bare LF, the bytes read so far are still returned, so fasthttp takes them for a
+// request, and the next Read fails with errBareLF: fasthttp answers it then, at once.
+func (c *conn) Read(p []byte) (int, error) {
+	if c.failed != nil {
+		return 0, c.failed
+	}
+	n, err := c.Conn.Read(p)
+	c.read += int64(n)
+	if n > 0 && !c.framing.off {
+		c.failed = c.framing.feed(p[:n])
+	}
+	if err == io.EOF {
+		c.peerClosed.Store(true)
+	}
+	return n, err
+}
+
+// Write writes, unless the connection is to close without a word.
+func (c *conn) Write(p []byte) (int, error) {
+	if c.silent.Load() {
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+// Close closes once, lingering first when an answer asked for it and the client has not
+// closed its side already.
+func (c *conn) Close() error {
+	c.closeOnce.Do(func() {
+		if c.lingerOnClose.Load() && !c.peerClosed.Load() {
+			c.l.linger.close(c.Conn)
+		}
+		c.closeErr = c.Conn.Close()
+		<-c.l.slots
+	})
+	return c.closeErr
+}
+
+// close closes c's sending side, so the client reads the answer and then its end, and
+// throws away what arrives until the client closes or a bound is reached; the caller then
+// closes c. A connection that cannot half-close (an in-memory pipe in tests) is left as is.
+func (b lingerBounds) close(c net.Conn) {
+	hc, ok := c.(interface{ CloseWrite() error })
+	if !ok || hc.CloseWrite() != nil {
+		return
+	}
+	_ = c.SetReadDeadline(time.Now().Add(b.time))
+	_, _ = io.CopyN(io.Discard, c, b.bytes)
+}
