@@ -21,12 +21,14 @@ build-upx: build ## Pack it with UPX into bin/getsmall-upx (UPX_FLAGS, default -
 run: build ## Build and serve /health on :8080 in the foreground; Ctrl-C stops it gracefully
 	exec $(if $(filter /%,$(BIN)),,./)$(BIN) $(RUN_ARGS)
 
-# The race detector needs cgo, so a C compiler; without one the tests run without it.
+# The race detector needs cgo, so a C compiler; without one the tests run without it. It also
+# allocates on its own, so the allocation tests run again without it.
 .PHONY: test
 test: ## Run the product's tests: handlers, server, the real binary, reproducibility (-race with a C compiler)
 	@if command -v "$$(go env CC)" >/dev/null 2>&1; then race=-race; else race=; \
 	  echo "make test: no C compiler ($$(go env CC)) for the race detector: running without -race" >&2; fi && \
-	  go test $$race -count=1 ./...
+	  go test $$race -count=1 ./... && \
+	  { [ -z "$$race" ] || go test -count=1 -run 'Allocs' ./router ./server; }
 
 .PHONY: bench
 bench: ## Run the benchmarks with allocation counts

@@ -19,7 +19,7 @@ import (
 type Budget struct {
 	Name  string
 	Max   int64
-	Unit  string // what Max counts: the last "-" word of the name, e.g. bytes, allocs, ms
+	Unit  string // what Max counts: the name's last word (bytes, ms), or its first before "-per-" (allocs)
 	File  string
 	Line  int
 	About string // the line's comment: what measures it
@@ -54,6 +54,9 @@ func Load(path string) (Set, error) {
 			return nil, fmt.Errorf("%s:%d: %s is already on line %d", path, n, fields[0], prev.Line)
 		}
 		unit := fields[0][strings.LastIndexByte(fields[0], '-')+1:]
+		if what, _, ok := strings.Cut(fields[0], "-per-"); ok {
+			unit = what
+		}
 		set[fields[0]] = Budget{Name: fields[0], Max: limit, Unit: unit, File: path, Line: n, About: strings.TrimSpace(about)}
 	}
 	return set, sc.Err()
