@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"io"
 	"net"
 	"sync"
@@ -117,7 +118,7 @@ func (c *conn) Read(p []byte) (int, error) {
 	if n > 0 && !c.framing.off {
 		c.failed = c.framing.feed(p[:n])
 	}
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		c.peerClosed.Store(true)
 	}
 	return n, err

@@ -152,7 +152,7 @@ func judge(t *testing.T, names []string, methods [][]string, got []seen) map[str
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(python, "judge.py")
+	cmd := exec.Command(python, "judge.py") //nolint:gosec // the python the make target or the user names
 	cmd.Stdin = bytes.NewReader(data)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -224,7 +224,7 @@ func check(t *testing.T, ex exchange, got seen, v verdict) {
 	}
 	var ne net.Error
 	switch {
-	case got.err != nil && !(errors.As(got.err, &ne) && ne.Timeout()):
+	case got.err != nil && (!errors.As(got.err, &ne) || !ne.Timeout()):
 		problems = append(problems, fmt.Sprintf("the connection ended with %v, not a FIN", got.err))
 	case ex.close && closedAfter != "closed":
 		problems = append(problems, fmt.Sprintf("not closed right after the answer (end of stream %v, %v after the last byte)", got.eof, got.after.Round(time.Millisecond)))
