@@ -99,7 +99,11 @@ func serve(args []string, lookupEnv func(string) (string, bool), stdout io.Write
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(stop)
 
-	ln, err := server.Listen(cfg.Addr)
+	// A socket systemd passed (socket activation) wins over -addr: the unit chose the address.
+	ln, err := server.Inherited(lookupEnv, os.Getpid())
+	if err == nil && ln == nil {
+		ln, err = server.Listen(cfg.Addr)
+	}
 	if err != nil {
 		return err
 	}
