@@ -92,3 +92,21 @@ memcost: build-upx docker-build docker-build-upx ## Measure what a connection co
 .PHONY: test-loadtest
 test-loadtest: ## Run the load-test module's own tests (parsers, report, statistics, soak shapes; Linux)
 	$(LT_GO) test -count=1 ./...
+
+# What a device pays for a socket-activated start (packaging/'s getsmall.socket): the first
+# connection's answer, with the binary started by systemd-socket-activate, for the plain
+# build, UPX --best and --lzma, and the floppy build.
+LT_ACTIVATION_RUNS ?= 20
+LT_ACTIVATE        ?= systemd-socket-activate
+
+.PHONY: loadtest-activation
+loadtest-activation: build ## First answer through socket activation: plain, UPX --best and --lzma, floppy (systemd-socket-activate)
+	@$(call need,upx,$(UPX_HINT))
+	@$(call need,$(LT_ACTIVATE),apt-get install systemd (it ships systemd-socket-activate))
+	@$(MAKE) --no-print-directory build-upx FLOPPY=1 UPX_FLAGS=--lzma >/dev/null
+	@for level in best lzma; do out=$(BIN_DIR)/$(NAME_BASE)-upx-$$level; \
+	  [ "$$out" -nt $(BIN) ] || { rm -f "$$out" && upx -q --$$level -o "$$out" $(BIN) >/dev/null; } || exit 1; done
+	@$(LT_GO) build -o $(abspath $(BIN_DIR))/sockact ./cmd/sockact
+	$(BIN_DIR)/sockact -runs $(LT_ACTIVATION_RUNS) -activate $(LT_ACTIVATE) $(NAME_BASE)=$(BIN) \
+	  $(NAME_BASE)-upx-best=$(BIN_DIR)/$(NAME_BASE)-upx-best $(NAME_BASE)-upx-lzma=$(BIN_DIR)/$(NAME_BASE)-upx-lzma \
+	  $(NAME_BASE)-floppy-upx=$(BIN_DIR)/$(NAME_BASE)-floppy-upx
