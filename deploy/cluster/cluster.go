@@ -6,31 +6,42 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
-// Cluster is one single-node cluster: where its files live and the addresses it uses.
-// The network addresses are fixed: the bridge and its /24 belong to the cluster, and every
-// control-plane port listens on 127.0.0.1 only (the kubelet on the bridge address).
+// Cluster is one cluster of one or more nodes on this machine: where its files live and
+// the addresses it uses. The network addresses are fixed: each node's bridge and /24 belong
+// to the cluster; the API server and each kubelet listen on their node's bridge address,
+// every other control-plane port on 127.0.0.1 only.
 type Cluster struct {
-	Dir          string // state directory
-	Bin          string // Kubernetes binaries
-	PauseBin     string // the pause binary
-	RegistryBin  string // go-containerregistry's registry
-	RegistryPort int
+	Dir      string // state directory
+	Bin      string // Kubernetes binaries
+	PauseBin string // the pause binary
+	ProbeBin string // the probe binary: the client pods of the tests
+	// The add-ons' binaries (make k8s-build): metrics-server and CoreDNS run when given.
+	MetricsServerBin string
+	CoreDNSBin       string
+	KubeRouterBin    string // kube-router: enforces NetworkPolicy on the first node's pods
+	RegistryBin      string // go-containerregistry's registry
+	RegistryPort     int
+	Nodes            int // how many kubelets, each with its own containerd (1 to maxNodes)
 }
 
 // The cluster's fixed names and addresses.
 const (
-	nodeName     = "getsmall-node"
-	bridge       = "getsmall0"
-	nodeIP       = "10.244.0.1"
-	podSubnet    = "10.244.0.0/24"
+	nodeName     = "getsmall-node" // the first node's; the others add -2, -3
+	nodeIP       = "10.244.0.1"    // the first node's address: the API server advertises it
+	clusterCIDR  = "10.244.0.0/16" // every node's pod subnet
 	serviceCIDR  = "10.96.0.0/16"
 	firstService = "10.96.0.1"
-	cgroupRoot   = "/getsmall-k8s"
+	cgroupRoot   = "/getsmall-k8s" // each node's kubelet has its own below it
 	pauseImage   = "localhost/getsmall-pause:1"
-	etcdPort     = 23790 // not etcd's default 2379: nothing else here should collide with it
-	apiPort      = 6443
+	// frontProxyClient is the name the API server's aggregation proxy shows extension
+	// API servers (metrics-server), which accept no other.
+	frontProxyClient = "front-proxy-client"
+	etcdPort         = 23790 // not etcd's default 2379: nothing else here should collide with it
+	apiPort          = 6443
 	// markerEnv is set in the environment of every process the cluster starts; their
 	// children (containerd's shims) inherit it, which is how down finds strays.
 	markerEnv = "GETSMALL_K8S_STATE"
@@ -63,6 +74,7 @@ func defaults() *Cluster {
 	return &Cluster{
 		Dir:          "/var/lib/getsmall-k8s",
 		RegistryPort: 5001,
+		Nodes:        2,
 	}
 }
 
@@ -75,9 +87,27 @@ func (c *Cluster) kubeconfig(user string) string {
 }
 func (c *Cluster) pidFile(name string) string { return c.path("pids", name+".pid") }
 func (c *Cluster) logFile(name string) string { return c.path("logs", name+".log") }
-func (c *Cluster) socket() string             { return c.path("containerd", "containerd.sock") }
 func (c *Cluster) kubectl() string            { return filepath.Join(c.Bin, "kubectl") }
 func (c *Cluster) snapshotFile() string       { return c.path("host-before.json") }
+func (c *Cluster) nodesFile() string          { return c.path("nodes") }
+
+// loadNodes takes the node count from the state directory of a cluster that is up (or
+// half up), so that status, env and down see the cluster up started whatever -nodes says.
+func (c *Cluster) loadNodes() error {
+	b, err := os.ReadFile(c.nodesFile())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || n < 1 || n > maxNodes {
+		return fmt.Errorf("%s: %q is not a node count from 1 to %d", c.nodesFile(), b, maxNodes)
+	}
+	c.Nodes = n
+	return nil
+}
 
 // Env prints the variables a shell needs to use the cluster.
 func (c *Cluster) Env(w io.Writer) error {

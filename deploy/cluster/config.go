@@ -30,21 +30,31 @@ func (c *Cluster) writePKI() error {
 	if err := writeFile(c.pki("sa.pub"), pub, 0o644); err != nil {
 		return err
 	}
-	loopback, node := net.ParseIP("127.0.0.1"), net.ParseIP(nodeIP)
+	loopback := net.ParseIP("127.0.0.1")
 	certs := map[string]pki.Subject{
 		"apiserver": {CommonName: "kube-apiserver", Server: true,
-			IPs:      []net.IP{loopback, node, net.ParseIP(firstService)},
+			IPs:      []net.IP{loopback, net.ParseIP(nodeIP), net.ParseIP(firstService)},
 			DNSNames: []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}},
 		"apiserver-kubelet-client":   {CommonName: "kube-apiserver-kubelet-client", Organizations: []string{"system:masters"}, Client: true},
-		"kubelet":                    {CommonName: nodeName, Server: true, IPs: []net.IP{node}, DNSNames: []string{nodeName}},
 		"controller-manager-serving": {CommonName: "kube-controller-manager", Server: true, IPs: []net.IP{loopback}, DNSNames: []string{"localhost"}},
 		"scheduler-serving":          {CommonName: "kube-scheduler", Server: true, IPs: []net.IP{loopback}, DNSNames: []string{"localhost"}},
 		// Client identities, one per kubeconfig; Kubernetes reads O as groups.
 		"admin":              {CommonName: "getsmall-admin", Organizations: []string{"system:masters"}, Client: true},
 		"controller-manager": {CommonName: "system:kube-controller-manager", Client: true},
 		"scheduler":          {CommonName: "system:kube-scheduler", Client: true},
-		"kubelet-client":     {CommonName: "system:node:" + nodeName, Organizations: []string{"system:nodes"}, Client: true},
 		"kube-proxy":         {CommonName: "system:kube-proxy", Client: true},
+		"kube-router":        {CommonName: kubeRouterUser, Client: true},
+	}
+	users := map[string]string{
+		"admin": "admin", "controller-manager": "controller-manager", "scheduler": "scheduler", "kube-proxy": "kube-proxy",
+		"kube-router": "kube-router",
+	}
+	// Each kubelet serves on its node's address and is a node to the API server (the Node
+	// authorizer and NodeRestriction let it touch its own Node and pods only).
+	for _, n := range c.nodes() {
+		certs[n.kubelet()] = pki.Subject{CommonName: n.name, Server: true, IPs: []net.IP{net.ParseIP(n.ip)}, DNSNames: []string{n.name}}
+		certs[n.kubelet()+"-client"] = pki.Subject{CommonName: "system:node:" + n.name, Organizations: []string{"system:nodes"}, Client: true}
+		users[n.kubelet()] = n.kubelet() + "-client"
 	}
 	for name, subject := range certs {
 		pair, err := ca.Issue(subject)
@@ -55,10 +65,24 @@ func (c *Cluster) writePKI() error {
 			return err
 		}
 	}
-	for user, cert := range map[string]string{
-		"admin": "admin", "controller-manager": "controller-manager", "scheduler": "scheduler",
-		"kubelet": "kubelet-client", "kube-proxy": "kube-proxy",
-	} {
+	// The aggregation layer (metrics-server's API served through the API server): a CA of its
+	// own signs the proxy's client certificate, and extension servers trust only that CA's
+	// requests to carry a user in their headers.
+	frontCA, frontPair, err := pki.NewCA("getsmall-k8s-front-proxy-ca")
+	if err != nil {
+		return err
+	}
+	if err := c.writePair("front-proxy-ca", frontPair); err != nil {
+		return err
+	}
+	frontClient, err := frontCA.Issue(pki.Subject{CommonName: frontProxyClient, Client: true})
+	if err != nil {
+		return err
+	}
+	if err := c.writePair("front-proxy-client", frontClient); err != nil {
+		return err
+	}
+	for user, cert := range users {
 		if err := c.writeKubeconfig(user, cert); err != nil {
 			return err
 		}
@@ -78,7 +102,7 @@ kind: Config
 clusters:
   - name: getsmall
     cluster:
-      server: https://127.0.0.1:{{.Port}}
+      server: https://{{.Host}}:{{.Port}}
       certificate-authority-data: {{.CA}}
 users:
   - name: {{.User}}
@@ -94,7 +118,7 @@ current-context: getsmall
 `))
 
 func (c *Cluster) writeKubeconfig(user, cert string) error {
-	var data = map[string]any{"Port": apiPort, "User": user}
+	var data = map[string]any{"Host": nodeIP, "Port": apiPort, "User": user}
 	for field, file := range map[string]string{"CA": c.pki("ca.crt"), "Cert": c.pki(cert + ".crt"), "Key": c.pki(cert + ".key")} {
 		b, err := os.ReadFile(file) //nolint:gosec // the certificates writePKI just wrote
 		if err != nil {
@@ -173,7 +197,7 @@ var cniTemplate = template.Must(template.New("cni").Parse(`{
       "ipam": {
         "type": "host-local",
         "dataDir": "{{.Dir}}/cni/ipam",
-        "ranges": [[{"subnet": "{{.Subnet}}", "rangeStart": "10.244.0.10", "rangeEnd": "10.244.0.250", "gateway": "{{.NodeIP}}"}]],
+        "ranges": [[{"subnet": "{{.Subnet}}", "rangeStart": "{{.RangeStart}}", "rangeEnd": "{{.RangeEnd}}", "gateway": "{{.NodeIP}}"}]],
         "routes": [{"dst": "0.0.0.0/0"}]
       }
     }
@@ -191,18 +215,18 @@ address: {{.NodeIP}}
 port: 10250
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
-healthzPort: 10248
+healthzPort: {{.HealthzPort}}
 authentication:
   anonymous:
     enabled: false
   webhook:
     enabled: true
   x509:
-    clientCAFile: {{.Dir}}/pki/ca.crt
+    clientCAFile: {{.PKI}}/ca.crt
 authorization:
   mode: Webhook
-tlsCertFile: {{.Dir}}/pki/kubelet.crt
-tlsPrivateKeyFile: {{.Dir}}/pki/kubelet.key
+tlsCertFile: {{.PKI}}/{{.Kubelet}}.crt
+tlsPrivateKeyFile: {{.PKI}}/{{.Kubelet}}.key
 containerRuntimeEndpoint: unix://{{.Dir}}/containerd/containerd.sock
 cgroupDriver: cgroupfs
 cgroupRoot: {{.CgroupRoot}}
@@ -217,7 +241,13 @@ evictionHard:
   nodefs.available: 100Mi
   imagefs.available: 100Mi
 clusterDomain: cluster.local
+{{- if .DNS}}
+clusterDNS: ["{{.DNS}}"]
+{{- end}}
 resolvConf: /etc/resolv.conf
+# How often the kubelet reports its node (the default): the controller manager's grace
+# period, four of these, decides how soon a lost node's pods leave the Services.
+nodeStatusUpdateFrequency: 10s
 serializeImagePulls: false
 `))
 
@@ -233,8 +263,8 @@ mode: iptables
 bindAddress: 127.0.0.1
 healthzBindAddress: 127.0.0.1:10256
 metricsBindAddress: 127.0.0.1:10249
-clusterCIDR: {{.Subnet}}
-nodePortAddresses: ["{{.NodeIP}}/32"]
+clusterCIDR: {{.ClusterCIDR}}
+nodePortAddresses: [{{range $i, $ip := .NodeIPs}}{{if $i}}, {{end}}"{{$ip}}/32"{{end}}]
 iptables:
   localhostNodePorts: false
   masqueradeAll: false
@@ -247,22 +277,36 @@ conntrack:
   tcpCloseWaitTimeout: 0s
 `))
 
-// writeConfigs writes every component's configuration file.
+// writeConfigs writes every component's configuration file: kube-proxy's once, and for
+// each node its containerd's, its registry mirror, its CNI network and its kubelet's.
 func (c *Cluster) writeConfigs() error {
-	data := map[string]any{
-		"Dir": c.Dir, "Pause": pauseImage, "Bridge": bridge, "Subnet": podSubnet, "NodeIP": nodeIP,
-		"CgroupRoot": cgroupRoot, "Node": nodeName, "Port": c.RegistryPort,
+	var ips []string
+	for _, n := range c.nodes() {
+		ips = append(ips, n.ip)
 	}
-	hosts := c.path("containerd", "certs.d", fmt.Sprintf("127.0.0.1:%d", c.RegistryPort), "hosts.toml")
-	for path, t := range map[string]*template.Template{
-		c.path("containerd", "config.toml"): containerdTemplate,
-		hosts:                               registryHostsTemplate,
-		c.path("cni", "net.d", "10-getsmall.conflist"): cniTemplate,
-		c.path("kubelet.yaml"):                         kubeletTemplate,
-		c.path("kube-proxy.yaml"):                      kubeProxyTemplate,
-	} {
-		if err := c.render(t, data, path, 0o644); err != nil {
-			return err
+	proxy := map[string]any{"Dir": c.Dir, "Node": nodeName, "ClusterCIDR": clusterCIDR, "NodeIPs": ips}
+	if err := c.render(kubeProxyTemplate, proxy, c.path("kube-proxy.yaml"), 0o644); err != nil {
+		return err
+	}
+	for _, n := range c.nodes() {
+		data := map[string]any{
+			"Dir": n.dir(c), "PKI": c.path("pki"), "Pause": pauseImage, "Port": c.RegistryPort,
+			"Bridge": n.bridge, "Subnet": n.subnet, "RangeStart": n.rangeStart(), "RangeEnd": n.rangeEnd(), "NodeIP": n.ip,
+			"CgroupRoot": n.cgroupRoot(), "Kubelet": n.kubelet(), "HealthzPort": n.healthzPort, "DNS": "",
+		}
+		if c.CoreDNSBin != "" {
+			data["DNS"] = dnsIP
+		}
+		hosts := n.dir(c, "containerd", "certs.d", fmt.Sprintf("127.0.0.1:%d", c.RegistryPort), "hosts.toml")
+		for path, t := range map[string]*template.Template{
+			n.dir(c, "containerd", "config.toml"): containerdTemplate,
+			hosts:                                 registryHostsTemplate,
+			n.dir(c, "cni", "net.d", "10-getsmall.conflist"): cniTemplate,
+			n.dir(c, "kubelet.yaml"):                         kubeletTemplate,
+		} {
+			if err := c.render(t, data, path, 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

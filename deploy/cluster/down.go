@@ -47,8 +47,9 @@ func (c *Cluster) Down(w io.Writer) error {
 	for _, comp := range comps {
 		byName[comp.name] = comp
 	}
+	nodes := c.nodes()
 	_, apiUp := c.running(byName["kube-apiserver"])
-	_, kubeletUp := c.running(byName["kubelet"])
+	_, kubeletUp := c.running(byName[nodes[0].kubelet()])
 	if apiUp && kubeletUp {
 		if err := c.kubectlRun("get", "--raw", "/readyz", "--request-timeout=5s"); err != nil {
 			step("API server not ready: containers are removed through containerd instead")
@@ -57,15 +58,25 @@ func (c *Cluster) Down(w io.Writer) error {
 			keep(c.deleteWorkloads())
 		}
 	}
-	for _, name := range []string{"registry", "kube-proxy", "kubelet"} {
-		step("stop %s", name)
-		keep(c.stop(byName[name]))
+	for _, name := range []string{"registry", "kube-router", "kube-proxy"} {
+		if comp, ok := byName[name]; ok {
+			step("stop %s", name)
+			keep(c.stop(comp))
+		}
 	}
-	if _, ok := c.running(byName["containerd"]); ok {
-		step("remove containers left in containerd")
-		keep(c.removeContainers())
+	for _, n := range nodes {
+		step("stop %s", n.kubelet())
+		keep(c.stop(byName[n.kubelet()]))
 	}
-	for _, name := range []string{"containerd", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"} {
+	for _, n := range nodes {
+		if _, ok := c.running(byName[n.containerd()]); ok {
+			step("remove containers left in %s", n.containerd())
+			keep(c.removeContainers(n))
+		}
+		step("stop %s", n.containerd())
+		keep(c.stop(byName[n.containerd()]))
+	}
+	for _, name := range []string{"kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"} {
 		step("stop %s", name)
 		keep(c.stop(byName[name]))
 	}
@@ -73,6 +84,8 @@ func (c *Cluster) Down(w io.Writer) error {
 	keep(c.stopStrays())
 	step("remove kube-proxy's netfilter rules")
 	keep(c.cleanupProxy())
+	step("remove kube-router's netfilter rules and ipsets")
+	keep(c.cleanupKubeRouter())
 	if snap != nil {
 		ran, err := snap.CleanNetfilter()
 		keep(err)
@@ -82,8 +95,13 @@ func (c *Cluster) Down(w io.Writer) error {
 	}
 	step("unmount everything under %s", c.Dir)
 	keep(host.UnmountUnder(c.Dir))
-	step("delete bridge %s and its ports", bridge)
-	keep(deleteBridge())
+	for _, n := range nodes {
+		step("delete bridge %s and its ports", n.bridge)
+		keep(deleteBridge(n.bridge))
+		if n.index > 0 {
+			keep(unblock(n)) // a node stop-node lost and nothing brought back
+		}
+	}
 	step("remove cgroup %s", cgroupRoot)
 	mounts, err := host.Mounts()
 	keep(err)
@@ -150,17 +168,17 @@ func (c *Cluster) stop(comp component) error {
 		return nil
 	}
 	grace := 10 * time.Second
-	if comp.name == "kubelet" || comp.name == "containerd" {
+	if strings.HasPrefix(comp.name, "kubelet") || strings.HasPrefix(comp.name, "containerd") {
 		grace = 20 * time.Second
 	}
 	return host.Stop(pid, grace)
 }
 
-// removeContainers kills and removes what the CRI left in containerd: sandboxes the
-// kubelet had not garbage-collected yet, so that their mounts and shims go too.
-func (c *Cluster) removeContainers() error {
+// removeContainers kills and removes what the CRI left in a node's containerd: sandboxes
+// the kubelet had not garbage-collected yet, so that their mounts and shims go too.
+func (c *Cluster) removeContainers(n node) error {
 	ctr := func(args ...string) (string, error) {
-		out, err := exec.Command("ctr", append([]string{"--address", c.socket(), "--namespace", "k8s.io"}, args...)...).CombinedOutput() //nolint:gosec // ids containerd listed
+		out, err := exec.Command("ctr", append([]string{"--address", n.socket(c), "--namespace", "k8s.io"}, args...)...).CombinedOutput() //nolint:gosec // ids containerd listed
 		if err != nil {
 			return "", fmt.Errorf("ctr %s: %w: %s", strings.Join(args, " "), err, out)
 		}
@@ -224,9 +242,9 @@ func (c *Cluster) cleanupProxy() error {
 	return nil
 }
 
-// deleteBridge deletes the veths still attached to the bridge (their pods' network
+// deleteBridge deletes the veths still attached to a node's bridge (their pods' network
 // namespaces are gone when none are), then the bridge.
-func deleteBridge() error {
+func deleteBridge(bridge string) error {
 	ports, _ := filepath.Glob(filepath.Join("/sys/class/net", bridge, "brif", "*"))
 	var errs []error
 	for _, p := range ports {
@@ -235,7 +253,7 @@ func deleteBridge() error {
 		}
 	}
 	if _, err := os.Stat(filepath.Join("/sys/class/net", bridge)); err == nil {
-		if out, err := exec.Command("ip", "link", "delete", bridge).CombinedOutput(); err != nil {
+		if out, err := exec.Command("ip", "link", "delete", bridge).CombinedOutput(); err != nil { //nolint:gosec // one of the cluster's bridges
 			errs = append(errs, fmt.Errorf("ip link delete %s: %w: %s", bridge, err, out))
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,7 +23,7 @@ type component struct {
 func (c *Cluster) components() []component {
 	k := func(name string) string { return filepath.Join(c.Bin, name) }
 	common := []string{"--profiling=false"}
-	return []component{
+	comps := []component{
 		{"etcd", []string{
 			"etcd", "--name", "getsmall", "--data-dir", c.path("etcd"),
 			"--listen-client-urls", fmt.Sprintf("http://127.0.0.1:%d", etcdPort),
@@ -36,7 +37,10 @@ func (c *Cluster) components() []component {
 		{"kube-apiserver", append([]string{
 			k("kube-apiserver"),
 			fmt.Sprintf("--etcd-servers=http://127.0.0.1:%d", etcdPort),
-			"--bind-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", apiPort), "--advertise-address=" + nodeIP,
+			// On the first node's bridge address, not loopback: the pods reach it there
+			// through the kubernetes Service (metrics-server and CoreDNS read the API),
+			// and nothing outside this machine has a route to the bridge.
+			"--bind-address=" + nodeIP, fmt.Sprintf("--secure-port=%d", apiPort), "--advertise-address=" + nodeIP,
 			"--cert-dir=" + c.path("apiserver"),
 			"--tls-cert-file=" + c.pki("apiserver.crt"), "--tls-private-key-file=" + c.pki("apiserver.key"),
 			"--client-ca-file=" + c.pki("ca.crt"),
@@ -50,6 +54,17 @@ func (c *Cluster) components() []component {
 			"--service-account-key-file=" + c.pki("sa.pub"),
 			"--service-account-signing-key-file=" + c.pki("sa.key"),
 			"--service-cluster-ip-range=" + serviceCIDR,
+			// The aggregation layer, for metrics-server: the proxy's client certificate and
+			// the headers it passes the user in. Routing to the endpoints' addresses, not
+			// the Service's: the API server runs on the host, beside kube-proxy's rules.
+			"--requestheader-client-ca-file=" + c.pki("front-proxy-ca.crt"),
+			"--requestheader-allowed-names=" + frontProxyClient,
+			"--requestheader-username-headers=X-Remote-User",
+			"--requestheader-group-headers=X-Remote-Group",
+			"--requestheader-extra-headers-prefix=X-Remote-Extra-",
+			"--proxy-client-cert-file=" + c.pki("front-proxy-client.crt"),
+			"--proxy-client-key-file=" + c.pki("front-proxy-client.key"),
+			"--enable-aggregator-routing=true",
 		}, common...)},
 		{"kube-controller-manager", append([]string{
 			k("kube-controller-manager"),
@@ -63,6 +78,10 @@ func (c *Cluster) components() []component {
 			"--cluster-signing-cert-file=" + c.pki("ca.crt"), "--cluster-signing-key-file=" + c.pki("ca.key"),
 			"--service-cluster-ip-range=" + serviceCIDR, "--allocate-node-cidrs=false",
 			"--flex-volume-plugin-dir=" + c.path("controller-manager-plugins"),
+			// A node that stops reporting is marked unknown, and its pods not ready (out of
+			// every Service), after this long: 20 s here, 50 s by default. Two missed
+			// reports of the kubelet's 10 s, and docs/kubernetes.md measures what it costs.
+			"--node-monitor-grace-period=20s",
 		}, common...)},
 		{"kube-scheduler", append([]string{
 			k("kube-scheduler"),
@@ -73,15 +92,25 @@ func (c *Cluster) components() []component {
 			"--tls-cert-file=" + c.pki("scheduler-serving.crt"),
 			"--tls-private-key-file=" + c.pki("scheduler-serving.key"),
 		}, common...)},
-		{"containerd", []string{"containerd", "--config", c.path("containerd", "config.toml")}},
-		{"kubelet", []string{
-			k("kubelet"), "--config=" + c.path("kubelet.yaml"), "--kubeconfig=" + c.kubeconfig("kubelet"),
-			"--node-ip=" + nodeIP, "--hostname-override=" + nodeName, "--root-dir=" + c.path("kubelet"),
-			"--cert-dir=" + c.path("kubelet", "pki"),
-		}},
 		{"kube-proxy", []string{k("kube-proxy"), "--config=" + c.path("kube-proxy.yaml")}},
 		{"registry", []string{c.RegistryBin, "-port", strconv.Itoa(c.RegistryPort)}},
 	}
+	// Each node's containerd and kubelet go after the control plane and before kube-proxy.
+	var nodes []component
+	for _, n := range c.nodes() {
+		nodes = append(nodes,
+			component{n.containerd(), []string{"containerd", "--config", n.dir(c, "containerd", "config.toml")}},
+			component{n.kubelet(), []string{
+				k("kubelet"), "--config=" + n.dir(c, "kubelet.yaml"), "--kubeconfig=" + c.kubeconfig(n.kubelet()),
+				"--node-ip=" + n.ip, "--hostname-override=" + n.name, "--root-dir=" + n.dir(c, "kubelet"),
+				"--cert-dir=" + n.dir(c, "kubelet", "pki"),
+			}})
+	}
+	all := slices.Concat(comps[:4], nodes, comps[4:])
+	if c.KubeRouterBin != "" {
+		all = append(all, c.kubeRouterComponent())
+	}
+	return all
 }
 
 // start runs comp in its own session, detached from the caller (it outlives `cluster
@@ -108,13 +137,16 @@ func (c *Cluster) start(comp component) error {
 }
 
 // running returns the PID of comp when its PID file names a live process that is still
-// comp (the PID was not reused by something else).
+// comp's program (the PID was not reused by something else).
 func (c *Cluster) running(comp component) (int, bool) {
 	pid, ok, err := host.ReadPID(c.pidFile(comp.name))
 	if err != nil || !ok || !host.Alive(pid) {
 		return 0, false
 	}
-	if !strings.HasPrefix(host.Cmdline(pid), comp.args[0]) {
+	// The same program by name: a copy of the tree (the dev loop's test, a fork's checkout)
+	// builds its own tools, and still sees the cluster this state directory holds.
+	fields := strings.Fields(host.Cmdline(pid))
+	if len(fields) == 0 || filepath.Base(fields[0]) != filepath.Base(comp.args[0]) {
 		return 0, false
 	}
 	return pid, true

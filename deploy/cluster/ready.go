@@ -81,22 +81,22 @@ func (c *Cluster) apiReady() error {
 		return err
 	}
 	return c.waitFor("kube-apiserver", 60*time.Second, func() error {
-		return get(client, fmt.Sprintf("https://127.0.0.1:%d/readyz", apiPort))
+		return get(client, fmt.Sprintf("https://%s:%d/readyz", nodeIP, apiPort))
 	})
 }
 
-func (c *Cluster) containerdReady() error {
-	if err := c.waitFor("containerd", 30*time.Second, func() error {
-		return exec.Command("ctr", "--address", c.socket(), "version").Run() //nolint:gosec // the cluster's socket
+func (c *Cluster) containerdReady(n node) error {
+	if err := c.waitFor(n.containerd(), 30*time.Second, func() error {
+		return exec.Command("ctr", "--address", n.socket(c), "version").Run() //nolint:gosec // the cluster's socket
 	}); err != nil {
 		return err
 	}
-	return c.importPause()
+	return c.importImages(n)
 }
 
-func (c *Cluster) nodeReady() error {
-	return c.waitFor("node "+nodeName, 90*time.Second, func() error {
-		out, err := c.kubectlOut("get", "node", nodeName, "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)
+func (c *Cluster) nodeReady(n node) error {
+	return c.waitFor("node "+n.name, 90*time.Second, func() error {
+		out, err := c.kubectlOut("get", "node", n.name, "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)
 		if err != nil {
 			return err
 		}
@@ -136,30 +136,6 @@ func (c *Cluster) kubectlOut(args ...string) (string, error) {
 func (c *Cluster) kubectlRun(args ...string) error {
 	_, err := c.kubectlOut(args...)
 	return err
-}
-
-// importPause builds the sandbox image from the pause binary (a docker-archive with one
-// layer holding /pause) and imports it into the cluster's containerd, where the CRI
-// plugin looks for it by the name in its configuration. The public pause image is out of
-// reach here, and this one needs no image builder.
-func (c *Cluster) importPause() error {
-	bin, err := os.ReadFile(c.PauseBin)
-	if err != nil {
-		return err
-	}
-	archive, err := dockerArchive(pauseImage, "/pause", bin)
-	if err != nil {
-		return err
-	}
-	path := c.path("pause.tar")
-	if err := writeFile(path, archive, 0o644); err != nil {
-		return err
-	}
-	out, err := exec.Command("ctr", "--address", c.socket(), "--namespace", "k8s.io", "images", "import", path).CombinedOutput() //nolint:gosec // the state directory's image
-	if err != nil {
-		return fmt.Errorf("ctr images import: %w: %s", err, out)
-	}
-	return nil
 }
 
 // dockerArchive returns a `docker save`-format archive of a one-file image named ref

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,7 +43,12 @@ func (c *Cluster) Status(w io.Writer) error {
 // Up starts the cluster, or says it is already up. On failure it tears down what it
 // started.
 func (c *Cluster) Up(w io.Writer) error {
-	err := c.Status(io.Discard)
+	// A cluster already up is checked with the node count it was started with.
+	running := *c
+	if err := running.loadNodes(); err != nil {
+		return err
+	}
+	err := running.Status(io.Discard)
 	if err == nil {
 		fmt.Fprintf(w, "cluster is already up: state in %s (make k8s-down stops it)\n", c.Dir)
 		return nil
@@ -80,26 +86,42 @@ func (c *Cluster) preflight() error {
 			missing = append(missing, comp.args[0])
 		}
 	}
-	for _, tool := range []string{"ip", "ctr", "runc", "iptables", "/usr/lib/cni/bridge", "/usr/lib/cni/host-local", "/usr/lib/cni/loopback"} {
+	tools := []string{"ip", "ctr", "runc", "iptables", "/usr/lib/cni/bridge", "/usr/lib/cni/host-local", "/usr/lib/cni/loopback"}
+	if c.KubeRouterBin != "" {
+		tools = append(tools, "ipset") // kube-router's policies match on sets of pod addresses
+	}
+	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
 			missing = append(missing, tool)
 		}
 	}
-	if c.PauseBin == "" {
-		missing = append(missing, "-pause binary")
-	} else if _, err := os.Stat(c.PauseBin); err != nil {
-		missing = append(missing, c.PauseBin)
+	for flag, bin := range map[string]string{"-pause": c.PauseBin, "-probe": c.ProbeBin} {
+		if bin == "" {
+			missing = append(missing, flag+" binary")
+		}
+	}
+	for _, img := range c.images() {
+		if _, err := os.Stat(img.bin); img.bin != "" && err != nil {
+			missing = append(missing, img.bin)
+		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("missing: %s (make k8s-build builds Kubernetes; Debian packages: etcd-server containerd runc containernetworking-plugins iptables iproute2)", strings.Join(missing, ", "))
+		return fmt.Errorf("missing: %s (make k8s-build builds Kubernetes and the add-ons; Debian packages: etcd-server containerd runc containernetworking-plugins iptables iproute2 ipset)", strings.Join(missing, ", "))
 	}
 	return nil
 }
 
 func (c *Cluster) up(w io.Writer) error {
-	for _, d := range []string{"pids", "logs", "etcd", "apiserver", "kubelet", "pod-logs", "containerd", "runc", "cni/ipam"} {
+	for _, d := range []string{"pids", "logs", "etcd", "apiserver"} {
 		if err := os.MkdirAll(c.path(d), 0o700); err != nil {
 			return err
+		}
+	}
+	for _, n := range c.nodes() {
+		for _, d := range []string{"kubelet", "pod-logs", "containerd", "runc", "cni/ipam"} {
+			if err := os.MkdirAll(n.dir(c, d), 0o700); err != nil {
+				return err
+			}
 		}
 	}
 	// What the host looks like before anything changes it: down restores it and compares.
@@ -108,6 +130,9 @@ func (c *Cluster) up(w io.Writer) error {
 		return err
 	}
 	if err := snap.Save(c.snapshotFile()); err != nil {
+		return err
+	}
+	if err := writeFile(c.nodesFile(), []byte(strconv.Itoa(len(c.nodes()))+"\n"), 0o644); err != nil {
 		return err
 	}
 	step := func(format string, args ...any) {
@@ -120,10 +145,6 @@ func (c *Cluster) up(w io.Writer) error {
 	if err := c.writeConfigs(); err != nil {
 		return err
 	}
-	step("bridge %s %s/24, cgroup %s", bridge, nodeIP, cgroupRoot)
-	if err := c.network(); err != nil {
-		return err
-	}
 	mounts, err := host.Mounts()
 	if err != nil {
 		return err
@@ -131,23 +152,36 @@ func (c *Cluster) up(w io.Writer) error {
 	if err := host.CreateCgroup(mounts, cgroupRoot); err != nil {
 		return err
 	}
+	for _, n := range c.nodes() {
+		step("node %s: bridge %s %s/24, cgroup %s", n.name, n.bridge, n.ip, n.cgroupRoot())
+		if err := network(n); err != nil {
+			return err
+		}
+		if err := host.CreateCgroup(mounts, n.cgroupRoot()); err != nil {
+			return err
+		}
+	}
 	comps := map[string]component{}
 	for _, comp := range c.components() {
 		comps[comp.name] = comp
 	}
-	for _, s := range []struct {
+	type starting struct {
 		name  string
 		ready func() error
-	}{
+	}
+	order := []starting{
 		{"etcd", c.etcdReady},
 		{"kube-apiserver", c.apiReady},
 		{"kube-controller-manager", nil},
 		{"kube-scheduler", nil},
-		{"containerd", c.containerdReady},
-		{"kubelet", c.nodeReady},
-		{"kube-proxy", c.proxyReady},
-		{"registry", c.registryReady},
-	} {
+	}
+	for _, n := range c.nodes() {
+		order = append(order,
+			starting{n.containerd(), func() error { return c.containerdReady(n) }},
+			starting{n.kubelet(), func() error { return c.nodeReady(n) }})
+	}
+	order = append(order, starting{"kube-proxy", c.proxyReady}, starting{"registry", c.registryReady})
+	for _, s := range order {
 		step("start %s", s.name)
 		if err := c.start(comps[s.name]); err != nil {
 			return err
@@ -168,19 +202,26 @@ func (c *Cluster) up(w io.Writer) error {
 		}
 	}
 	step("wait for the default service account")
-	return c.waitFor("the default service account", 60*time.Second, func() error {
+	if err := c.waitFor("the default service account", 60*time.Second, func() error {
 		return c.kubectlRun("get", "serviceaccount", "default", "--namespace", "default")
-	})
+	}); err != nil {
+		return err
+	}
+	if names := c.addons(); len(names) > 0 {
+		step("add-ons: %s", strings.Join(names, ", "))
+	}
+	return c.applyAddons()
 }
 
-// network creates the bridge the CNI plugin attaches pods to, with the node's address:
-// the kubelet refuses a loopback node IP, and pod IPs on this bridge are reachable from
-// the host.
-func (c *Cluster) network() error {
+// network creates the bridge the CNI plugin attaches a node's pods to, with the node's
+// address: the kubelet refuses a loopback node IP, pod IPs on this bridge are reachable
+// from the host, and the host forwards between the nodes' bridges (pods' default route is
+// their node's address).
+func network(n node) error {
 	for _, args := range [][]string{
-		{"link", "add", bridge, "type", "bridge"},
-		{"addr", "add", nodeIP + "/24", "dev", bridge},
-		{"link", "set", bridge, "up"},
+		{"link", "add", n.bridge, "type", "bridge"},
+		{"addr", "add", n.ip + "/24", "dev", n.bridge},
+		{"link", "set", n.bridge, "up"},
 	} {
 		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil { //nolint:gosec // fixed arguments
 			return fmt.Errorf("ip %s: %w: %s", strings.Join(args, " "), err, out)

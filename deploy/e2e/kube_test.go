@@ -59,15 +59,7 @@ func restrictedNamespace(t *testing.T, name string) string {
 	if _, err := kubectl(nil, "get", "namespace", name); err == nil {
 		mustKubectl(t, nil, "delete", "namespace", name, "--wait=true", "--timeout=120s")
 	}
-	ns := fmt.Sprintf(`apiVersion: v1
-kind: Namespace
-metadata:
-  name: %s
-  labels:
-    pod-security.kubernetes.io/enforce: restricted
-    pod-security.kubernetes.io/enforce-version: latest
-`, name)
-	mustKubectl(t, []byte(ns), "apply", "--server-side", "--field-manager=getsmall-e2e", "-f", "-")
+	mustKubectl(t, manifest.RestrictedNamespace(name), "apply", "--server-side", "--field-manager=getsmall-e2e", "-f", "-")
 	t.Cleanup(func() {
 		if _, err := kubectl(nil, "delete", "namespace", name, "--wait=false"); err != nil {
 			t.Logf("cleanup: %v", err)
@@ -78,31 +70,10 @@ metadata:
 
 // render builds overlay with the pushed image (by digest), SHUTDOWN_DELAY set to delay
 // and the preStop sleep to preStop seconds ("0" removes the hook) when they are not
-// empty: a kustomization of its own on top of the overlay, the way a user's deployment
-// repository would.
-func render(t *testing.T, overlay, image, delay, preStop string) *manifest.Set {
+// empty, and any further strategic merge patches (manifest.RenderPinned).
+func render(t *testing.T, overlay, image, delay, preStop string, patches ...string) *manifest.Set {
 	t.Helper()
-	name, digest, ok := strings.Cut(image, "@")
-	if !ok {
-		t.Fatalf("image %q is not name@digest", image)
-	}
-	dir := t.TempDir()
-	// kustomize takes only relative paths to other kustomizations.
-	base, err := filepath.Rel(dir, filepath.Join(env.root, "deploy", "overlays", overlay))
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := fmt.Sprintf(`apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources:
-  - %s
-images:
-  - name: getsmall
-    newName: %s
-    digest: %s
-`, base, name, digest)
 	if delay != "" || preStop != "" {
-		k += "patches:\n  - path: drain.yaml\n"
 		patch := `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -123,14 +94,9 @@ spec:
 		default:
 			patch += fmt.Sprintf("          lifecycle:\n            preStop:\n              sleep:\n                seconds: %s\n", preStop)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "drain.yaml"), []byte(patch), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		patches = append(patches, patch)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(k), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	set, err := manifest.Render(dir)
+	set, err := manifest.RenderPinned(filepath.Join(env.root, "deploy", "overlays", overlay), image, patches...)
 	if err != nil {
 		t.Fatal(err)
 	}

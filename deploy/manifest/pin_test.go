@@ -1,10 +1,12 @@
 package manifest
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
 )
 
 // TestProdRequiresDigest holds prod to an image pinned by digest: as committed (the zero
@@ -23,20 +25,51 @@ func TestProdRequiresDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if prod, err = filepath.Rel(dir, prod); err != nil {
-		t.Fatal(err)
-	}
-	pin := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - " + prod + "\nimages:\n" +
-		"  - name: getsmall\n    newName: registry.example.com/team/getsmall\n    digest: sha256:" + strings.Repeat("ab", 32) + "\n"
-	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(pin), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s, err := Render(dir)
+	image := "registry.example.com/team/getsmall@sha256:" + strings.Repeat("ab", 32)
+	s, err := RenderPinned(prod, image)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := RequireDigest(s, "pinned"); err != nil {
 		t.Errorf("prod with a digest: %v", err)
+	}
+	if got := s.Deployment.Spec.Template.Spec.Containers[0].Image; got != image {
+		t.Errorf("pinned prod runs %q, want %q", got, image)
+	}
+}
+
+// TestRenderPinnedPatchesAndRefuses: the patches given apply on top of the overlay, and an
+// image without a digest is refused before anything is rendered.
+func TestRenderPinnedPatchesAndRefuses(t *testing.T) {
+	t.Parallel()
+	prod, err := filepath.Abs(filepath.Join("..", "overlays", "prod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	patch := "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: getsmall\nspec:\n  maxReplicas: 4\n"
+	s, err := RenderPinned(prod, "example.com/getsmall@sha256:"+strings.Repeat("cd", 32), patch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.HPA == nil || s.HPA.Spec.MaxReplicas != 4 {
+		t.Errorf("the patch did not apply: %+v", s.HPA)
+	}
+	for _, bad := range []string{"getsmall:dev", "getsmall@sha256:abc", ""} {
+		if _, err := RenderPinned(prod, bad); err == nil {
+			t.Errorf("RenderPinned(%q) rendered, want a refusal", bad)
+		}
+	}
+}
+
+// TestRestrictedNamespace decodes the namespace strictly and checks it enforces
+// "restricted".
+func TestRestrictedNamespace(t *testing.T) {
+	t.Parallel()
+	var ns corev1.Namespace
+	if err := yaml.UnmarshalStrict(RestrictedNamespace("getsmall-dev"), &ns); err != nil {
+		t.Fatal(err)
+	}
+	if ns.Kind != "Namespace" || ns.Name != "getsmall-dev" || ns.Labels["pod-security.kubernetes.io/enforce"] != "restricted" {
+		t.Errorf("namespace %+v", ns)
 	}
 }

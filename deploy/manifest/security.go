@@ -68,3 +68,17 @@ func (s *Set) Container(name string) (*corev1.Container, error) {
 	}
 	return nil, fmt.Errorf("deployment %s has no container %q", s.Deployment.Name, name)
 }
+
+// RestrictedNamespace is a Namespace named name that enforces Pod Security "restricted"
+// at the latest version, as getsmall's namespaces should: the tests and the dev loop apply
+// it.
+func RestrictedNamespace(name string) []byte {
+	return []byte(fmt.Sprintf(`apiVersion: v1
+kind: Namespace
+metadata:
+  name: %s
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+    pod-security.kubernetes.io/enforce-version: latest
+`, name))
+}

@@ -1,4 +1,4 @@
-// Package host reads and restores the parts of a Linux host that a single-node cluster
+// Package host reads and restores the parts of a Linux host that a test cluster
 // changes: sysctls, mounts, cgroups, processes, network links, netfilter rules and a few
 // well-known directories. A Snapshot taken before the cluster starts is what its teardown
 // restores and then compares against, so that it can say what, if anything, it left.

@@ -43,19 +43,26 @@ func Cmdline(pid int) string {
 // process started by the cluster tools, and everything they start, inherits) or that sit
 // in a cgroup at or below cgroup in any hierarchy (the containers).
 func Find(env, value, cgroup string) ([]Process, error) {
+	marker := []byte(env + "=" + value)
+	return FindWhere(func(pid int, _ string) bool {
+		return hasEnv(pid, marker) || InCgroup(pid, cgroup)
+	})
+}
+
+// FindWhere lists the live processes, other than this one, that match says are wanted.
+func FindWhere(match func(pid int, cmdline string) bool) ([]Process, error) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil, err
 	}
-	marker := []byte(env + "=" + value)
 	var found []Process
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil || pid == os.Getpid() || !Alive(pid) {
 			continue
 		}
-		if hasEnv(pid, marker) || inCgroup(pid, cgroup) {
-			found = append(found, Process{PID: pid, Cmdline: Cmdline(pid)})
+		if cmd := Cmdline(pid); match(pid, cmd) {
+			found = append(found, Process{PID: pid, Cmdline: cmd})
 		}
 	}
 	return found, nil
@@ -74,7 +81,8 @@ func hasEnv(pid int, marker []byte) bool {
 	return false
 }
 
-func inCgroup(pid int, cgroup string) bool {
+// InCgroup reports whether pid sits in cgroup, or below it, in any hierarchy.
+func InCgroup(pid int, cgroup string) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
 	if err != nil {
 		return false

@@ -1,4 +1,4 @@
-// Package pki issues the certificates of a throwaway single-node cluster: one CA, and
+// Package pki issues the certificates of a throwaway test cluster: one CA, and
 // serving and client certificates signed by it, all ECDSA P-256. Nothing here is meant to
 // protect a cluster that outlives a test run.
 package pki
