@@ -42,13 +42,15 @@ fuzz: ## Fuzz the server with raw bytes for FUZZTIME (1m); a failing input is sa
 # where people build and fork it (macOS, Windows, FreeBSD) as well as where it ships.
 CROSS_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 freebsd/amd64
 
+# vet and the test builds use the binary's own flags (no cgo, -trimpath), so each platform's
+# packages compile once, not twice: about 2 minutes less with a cold build cache.
 .PHONY: test-cross
 test-cross: ## go vet, compile every test and build the binary (as make build does) for each CROSS_PLATFORMS entry
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	for p in $(CROSS_PLATFORMS); do \
 	  os=$${p%/*} && arch=$${p#*/} && \
-	  GOOS=$$os GOARCH=$$arch go vet ./... && \
-	  GOOS=$$os GOARCH=$$arch go test -c -o "$$tmp/" ./... && \
+	  GOOS=$$os GOARCH=$$arch CGO_ENABLED=0 go vet -trimpath ./... && \
+	  GOOS=$$os GOARCH=$$arch CGO_ENABLED=0 go test -trimpath -c -o "$$tmp/" ./... && \
 	  GOOS=$$os GOARCH=$$arch $(GO_BUILD) -o "$$tmp/$(NAME_BASE)-$$os-$$arch" ./cmd/getsmall && \
 	  echo "test-cross: $$p: vet, tests compiled, binary $$(wc -c <"$$tmp/$(NAME_BASE)-$$os-$$arch" | tr -d ' ') bytes" || exit 1; \
 	done

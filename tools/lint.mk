@@ -13,6 +13,8 @@ LINT_MODULES      = $(call once,LINT_MODULES,git ls-files '*go.mod' | grep -v -e
 .PHONY: lint
 lint: lint-go lint-shell lint-dockerfiles lint-workflows ## Check formatting, vet, golangci-lint on every module, shellcheck, Dockerfiles and workflows
 
+# An add-on is vetted with the toolchain and flags build-addons.sh builds it with, so the
+# dependencies vet compiles are the build's: CoreDNS's then builds in seconds, not a minute.
 .PHONY: lint-go
 lint-go: ## gofmt, go vet and the pinned golangci-lint on every Go module of the tree
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -20,8 +22,9 @@ lint-go: ## gofmt, go vet and the pinned golangci-lint on every Go module of the
 	@golangci=$$(go tool -n -modfile=tools/go.mod golangci-lint) || exit 1; \
 	for m in $(LINT_MODULES); do \
 	  case $$m in deploy) tags=k8s;; packaging) tags=systemd;; test) tags=docker,platforms,fork,conformance;; *) tags=;; esac; \
+	  case $$m in deploy/cluster/addons/*) vetenv="GOTOOLCHAIN=auto CGO_ENABLED=0" vetflags=-trimpath;; *) vetenv= vetflags=;; esac; \
 	  echo "lint: $$m: go vet, golangci-lint$${tags:+ (tags $$tags)}"; \
-	  (cd $$m && go vet $${tags:+-tags $$tags} ./... && "$$golangci" run $${tags:+--build-tags $$tags} ./...) || exit 1; \
+	  (cd $$m && env $$vetenv go vet $$vetflags $${tags:+-tags $$tags} ./... && "$$golangci" run $${tags:+--build-tags $$tags} ./...) || exit 1; \
 	done
 
 .PHONY: lint-shell

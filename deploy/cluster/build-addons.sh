@@ -11,7 +11,9 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache="${1:?usage: build-addons.sh <cache dir>}"
-# Each add-on builds with the Go its go.mod asks for, as make k8s-build does.
+# Each add-on builds with the Go its go.mod asks for, as make k8s-build does. make lint vets
+# the add-on modules with this toolchain and the build flags below (tools/lint.mk), so the
+# dependencies it compiles are this build's: change both together.
 export GOTOOLCHAIN=auto
 tmp=
 trap '[ -z "$tmp" ] || rm -rf "$tmp"' EXIT
