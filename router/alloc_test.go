@@ -71,6 +71,18 @@ func TestAllocsPerRequest(t *testing.T) {
 			}
 		}
 	}
+	// The server asks every request head for its route's body limit, beside a route that
+	// reads bodies.
+	rt := New(Options{Routes: bodyRoutes})
+	for _, p := range append(hotPaths(t), struct{ name, method, uri string }{"POST /in", "POST", "/in"}) {
+		var h fasthttp.RequestHeader
+		h.SetMethod(p.method)
+		h.SetRequestURI(p.uri)
+		allocs := testing.AllocsPerRun(1000, func() { rt.BodyLimit(&h) })
+		if err := b.Check(int64(allocs + 0.5)); err != nil {
+			t.Errorf("BodyLimit of %s: %v", p.name, err)
+		}
+	}
 }
 
 // BenchmarkRoutes runs the hot paths through both routers: "New" is fasthttp/router in the

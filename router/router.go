@@ -27,6 +27,9 @@ type Options struct {
 	Drain *Drain
 	// Version is the build's version, for routes that report it.
 	Version string
+	// Routes are served after routes.go's. A program that embeds the service adds its own
+	// here; the end-to-end suites build a binary with a body route this way.
+	Routes []Route
 }
 
 // withDefaults fills what the zero value leaves empty, so handlers need no nil checks.
@@ -51,6 +54,13 @@ type Route struct {
 	// Handle answers the request. For HEAD, fasthttp drops the body itself and keeps its
 	// Content-Length.
 	Handle fasthttp.RequestHandler
+	// MaxBodyBytes is the largest request body Handle reads, in bytes. 0, the default, is a
+	// route that reads none: Handle never sees a body, and a request that carries one gets
+	// the answer it would get without it. A route that reads a body gets the whole of it;
+	// a longer one is answered 413 before a byte past the limit is read, and "Expect:
+	// 100-continue" is answered 100 within the limit and 413 over it. The server's
+	// MAX_BODY_BYTES caps every route's limit.
+	MaxBodyBytes int
 }
 
 // methods returns the methods the route answers.
@@ -86,21 +96,49 @@ var (
 	headerAllow     = []byte("Allow")
 )
 
-// newSwitch routes the way New configures fasthttp/router, with no router: an exact match
-// of the request's path as sent, then of its method, so every request gets the same answer
-// from both builds. A linear scan is what a handful of routes needs.
-func newSwitch(o Options) fasthttp.RequestHandler {
+// Router is the service's HTTP surface, built once from the routes.
+type Router struct {
+	// Handler answers every request: the routes, 405 for their other methods, 404
+	// elsewhere, with the drain's answers (see Drain).
+	Handler fasthttp.RequestHandler
+	routes  []Route // every route served, routes.go's then Options.Routes
+	bodies  []Route // the ones that read a body
+}
+
+// Routes returns every route the router serves.
+func (r *Router) Routes() []Route { return r.routes }
+
+// build makes the Router from the routes, dispatching with dispatch: fasthttp/router in
+// the default build, linear in the floppy build.
+func build(o Options, dispatch func([]Route) fasthttp.RequestHandler) *Router {
 	o = o.withDefaults()
+	rt := &Router{}
+	for _, r := range append(routes(o), o.Routes...) {
+		if r.MaxBodyBytes > 0 {
+			rt.bodies = append(rt.bodies, r)
+		} else {
+			r.Handle = bodyless(r.Handle)
+		}
+		rt.routes = append(rt.routes, r)
+	}
+	rt.Handler = o.Drain.closing(dispatch(rt.routes))
+	return rt
+}
+
+// linear routes the way New configures fasthttp/router, with no router: an exact match of
+// the request's path as sent, then of its method, so every request gets the same answer
+// from both builds. A linear scan is what a handful of routes needs.
+func linear(routes []Route) fasthttp.RequestHandler {
 	type entry struct {
 		Route
 		methods    []string
 		notAllowed fasthttp.RequestHandler
 	}
 	var table []entry
-	for _, r := range routes(o) {
+	for _, r := range routes {
 		table = append(table, entry{r, r.methods(), r.notAllowed()})
 	}
-	return o.Drain.closing(func(ctx *fasthttp.RequestCtx) {
+	return func(ctx *fasthttp.RequestCtx) {
 		path := ctx.Request.URI().PathOriginal()
 		for i := range table {
 			if string(path) != table[i].Path {
@@ -116,7 +154,7 @@ func newSwitch(o Options) fasthttp.RequestHandler {
 			return
 		}
 		notFound(ctx)
-	})
+	}
 }
 
 // notFound answers every other path with a fixed body: nothing from the request is echoed.

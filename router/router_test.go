@@ -18,8 +18,8 @@ var routers = []struct {
 	name string
 	new  func(Options) fasthttp.RequestHandler
 }{
-	{"New", New},
-	{"switch", newSwitch},
+	{"New", func(o Options) fasthttp.RequestHandler { return New(o).Handler }},
+	{"switch", func(o Options) fasthttp.RequestHandler { return build(o, linear).Handler }},
 }
 
 // testOptions is what the tests build routers with: a version a route could report.

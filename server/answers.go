@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"errors"
+	"net"
+	"time"
 
 	"github.com/valyala/fasthttp"
 )
@@ -62,7 +64,7 @@ func lingerOnClose(ctx *fasthttp.RequestCtx) {
 // answerError answers a request fasthttp could not read. fasthttp's own handler answers
 // 400 to a body over MaxRequestBodySize and to a read timeout (it misses the timeout when
 // wrapped, as fasthttp wraps it), and words its answers its own way.
-func answerError(ctx *fasthttp.RequestCtx, err error) {
+func (s *Server) answerError(ctx *fasthttp.RequestCtx, err error) {
 	var small *fasthttp.ErrSmallBuffer
 	var timeout interface{ Timeout() bool }
 	switch {
@@ -82,16 +84,38 @@ func answerError(ctx *fasthttp.RequestCtx, err error) {
 	default:
 		refuse(ctx, fasthttp.StatusBadRequest)
 	}
+	s.armWrite(ctx.Conn())
 }
 
-// expect answers a request that asked "Expect: 100-continue" (RFC 9110 section 10.1.1).
-// No route reads a request body, so no request is invited to send one: a length over
-// MaxBodyBytes is refused with 413, and any other request gets the answer it would get
-// without the expectation, at once, on a connection that then closes (its body may be on
-// its way). A fork whose routes read bodies returns fasthttp.StatusContinue here for them.
+// armWrite gives the answer about to be written on c a whole WriteTimeout. fasthttp sets
+// the write deadline before a handler's answer only; its error answers, and the 100
+// Continue, are written under the deadline of the connection's previous answer, which on a
+// connection idle for longer than WriteTimeout has passed: the answer was dropped and the
+// connection closed without a word (a proxy that pooled the connection then answers its
+// client 502). docs/http.md describes it.
+func (s *Server) armWrite(c net.Conn) {
+	_ = c.SetWriteDeadline(time.Now().Add(s.Config.WriteTimeout))
+}
+
+// expect answers a request that asked "Expect: 100-continue" (RFC 9110 section 10.1.1). A
+// route that reads a body (router.Route.MaxBodyBytes) gets 100 Continue when the declared
+// length is within its limit, then its body, and 413 before anything else when it is over.
+// A route that reads none invites no body: a length over MaxBodyBytes is refused with 413,
+// and any other request gets the answer it would get without the expectation, at once, on
+// a connection that then closes (its body may be on its way). HTTP/1.0 requests never get
+// here: fasthttp ignores their expectation, as RFC 9110 asks.
 func (s *Server) expect(handler fasthttp.RequestHandler) func(*fasthttp.RequestCtx) int {
 	return func(ctx *fasthttp.RequestCtx) int {
-		if ctx.Request.Header.ContentLength() > s.Config.MaxBodyBytes {
+		length := ctx.Request.Header.ContentLength() // -1: chunked, bounded while it is read
+		if limit := s.bodyLimit(&ctx.Request.Header); limit > 0 {
+			if length > limit {
+				refuse(ctx, fasthttp.StatusRequestEntityTooLarge)
+				return fasthttp.StatusRequestEntityTooLarge
+			}
+			s.armWrite(ctx.Conn()) // for the 100 Continue
+			return fasthttp.StatusContinue
+		}
+		if length > s.Config.MaxBodyBytes {
 			refuse(ctx, fasthttp.StatusRequestEntityTooLarge)
 			return fasthttp.StatusRequestEntityTooLarge
 		}
@@ -101,16 +125,31 @@ func (s *Server) expect(handler fasthttp.RequestHandler) func(*fasthttp.RequestC
 	}
 }
 
+// bodyLimit is the body limit of the route h is for, MaxBodyBytes at most; 0 for a route
+// that reads no body.
+func (s *Server) bodyLimit(h *fasthttp.RequestHeader) int {
+	if s.BodyLimit == nil {
+		return 0
+	}
+	return min(s.BodyLimit(h), s.Config.MaxBodyBytes)
+}
+
+// headerReceived runs on every request head, before its body is read: it mends the
+// version (upgradeMinor) and bounds the body by the route's own limit.
+func (s *Server) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	upgradeMinor(h)
+	return fasthttp.RequestConfig{MaxRequestBodySize: s.bodyLimit(h)} // 0: MaxBodyBytes
+}
+
 var http11 = []byte("HTTP/1.1")
 
 // upgradeMinor serves HTTP/1.2 to 1.9 as HTTP/1.1, as RFC 9112 section 2.3 asks of a server
 // that implements 1.1, when they carry the Host that 1.1 requires; without one they stay
 // as they are and strict refuses them.
-func upgradeMinor(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+func upgradeMinor(h *fasthttp.RequestHeader) {
 	if p := h.Protocol(); len(p) == 8 && p[5] == '1' && p[7] > '1' && len(h.Host()) > 0 {
 		h.SetProtocolBytes(http11)
 	}
-	return fasthttp.RequestConfig{}
 }
 
 // strict refuses, before the router sees them, what fasthttp lets through but a strict

@@ -33,6 +33,10 @@ type framing struct {
 // newFraming starts following a connection's first head.
 func newFraming() framing { return framing{length: -1} }
 
+// ahead reports whether the bytes read so far hold part of a request body still to be
+// read, or could (once the framing stopped following, it cannot tell).
+func (f *framing) ahead() bool { return f.off || f.body > 0 }
+
 // feed follows p, the next bytes read. It returns errBareLF when a head ended on a bare LF.
 func (f *framing) feed(p []byte) error {
 	for len(p) > 0 && !f.off {

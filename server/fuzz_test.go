@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"log"
 	"net"
 	"os"
 	"strconv"
@@ -101,7 +100,7 @@ func FuzzServe(f *testing.F) {
 	cfg.ReadTimeout = time.Second // the bound on each input below
 	ln := newLoopback(f)
 	drain := new(router.Drain)
-	s := &Server{Config: cfg, Handler: router.New(router.Options{Drain: drain}), Drain: drain, Log: log.New(io.Discard, "", 0)}
+	s := newServer(cfg, drain)
 	stop, done := make(chan os.Signal, 1), make(chan error, 1)
 	go func() { done <- s.Run(ln, stop) }()
 	f.Cleanup(func() {

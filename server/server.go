@@ -17,6 +17,10 @@ import (
 type Server struct {
 	Config  Config
 	Handler fasthttp.RequestHandler
+	// BodyLimit says, from a request's head, how many body bytes the route it is for reads
+	// (router.Router.BodyLimit); 0, or a nil BodyLimit, is a route that reads none.
+	// Config.MaxBodyBytes caps it.
+	BodyLimit func(*fasthttp.RequestHeader) int
 	// Drain is started when the first signal arrives, before Config.ShutdownDelay: Handler
 	// reads it to answer health checks 503 and close connections after each answer while
 	// the server keeps serving (router.Drain).
@@ -119,7 +123,7 @@ func (s *Server) Run(ln net.Listener, stop <-chan os.Signal) error {
 // an exposed service (no timeouts, 262,144 connections), so every limit is set here.
 func (s *Server) fasthttpServer() *fasthttp.Server {
 	c := s.Config
-	handler := strict(s.Handler)
+	handler := s.prompt(strict(s.Handler))
 	return &fasthttp.Server{
 		Handler:      handler,
 		ReadTimeout:  c.ReadTimeout,
@@ -135,10 +139,26 @@ func (s *Server) fasthttpServer() *fasthttp.Server {
 		CloseOnShutdown:              true,             // Connection: close on answers during shutdown
 		NoDefaultServerHeader:        true,             // no Server header: nothing to fingerprint
 		DisablePreParseMultipartForm: true,             // no handler reads forms
-		HeaderReceived:               upgradeMinor,
+		HeaderReceived:               s.headerReceived,
 		ExpectHandler:                s.expect(handler),
-		ErrorHandler:                 answerError,
+		ErrorHandler:                 s.answerError,
 		Logger:                       discard{}, // one line per phase, none per connection
+	}
+}
+
+// prompt has fasthttp write an answer at once when the client has already sent more than
+// the request it answers. fasthttp holds an answer back while more input is buffered, to
+// write several pipelined answers at once, and sends it only when it must wait for the next
+// request's head; when that head is complete but its body is not, it waits for the body
+// with the answer unsent. A deadline set by the handler makes fasthttp flush after the
+// answer (and clear the deadline after it), so prompt sets the one fasthttp would have set,
+// only when the connection's framing has more of its input than this request.
+func (s *Server) prompt(next fasthttp.RequestHandler) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		next(ctx)
+		if c, ok := ctx.Conn().(*conn); ok && c.framing.ahead() {
+			_ = ctx.SetWriteDeadline(time.Now().Add(s.Config.WriteTimeout))
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getsmall/getsmall/internal/bodyroute"
 	"github.com/getsmall/getsmall/router"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttputil"
@@ -30,6 +31,18 @@ type running struct {
 	drain *router.Drain
 }
 
+// testRouter is the router the tests serve: the product's routes and a route that reads a
+// body (internal/bodyroute), as a fork's first body route would.
+func testRouter(drain *router.Drain) *router.Router {
+	return router.New(router.Options{Drain: drain, Routes: []router.Route{bodyroute.Echo(bodyroute.Limit)}})
+}
+
+// newServer is the Server the tests run: testRouter's routes, with logs discarded.
+func newServer(cfg Config, drain *router.Drain) *Server {
+	rt := testRouter(drain)
+	return &Server{Config: cfg, Handler: rt.Handler, BodyLimit: rt.BodyLimit, Drain: drain, Log: log.New(io.Discard, "", 0)}
+}
+
 // start runs a Server with cfg on an in-memory listener. A nil handler means the real router.
 func start(t *testing.T, cfg Config, handler fasthttp.RequestHandler) *running {
 	t.Helper()
@@ -39,10 +52,10 @@ func start(t *testing.T, cfg Config, handler fasthttp.RequestHandler) *running {
 		done:  make(chan error, 1),
 		drain: new(router.Drain),
 	}
-	if handler == nil {
-		handler = router.New(router.Options{Drain: r.drain})
+	s := newServer(cfg, r.drain)
+	if handler != nil {
+		s.Handler, s.BodyLimit = handler, nil
 	}
-	s := &Server{Config: cfg, Handler: handler, Drain: r.drain, Log: log.New(io.Discard, "", 0)}
 	go func() { r.done <- s.Run(r.ln, r.stop) }()
 	t.Cleanup(func() {
 		_ = r.ln.Close()

@@ -3,8 +3,6 @@ package server
 import (
 	"bufio"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"os"
 	"syscall"
@@ -71,7 +69,8 @@ func serveTCP(tb testing.TB, cfg Config, bounds lingerBounds) string {
 		tb.Fatal(err)
 	}
 	drain := &router.Drain{}
-	s := &Server{Config: cfg, Handler: router.New(router.Options{Drain: drain}), Drain: drain, Log: log.New(io.Discard, "", 0), linger: bounds}
+	s := newServer(cfg, drain)
+	s.linger = bounds
 	stop := make(chan os.Signal, 1)
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ln, stop) }()

@@ -24,6 +24,9 @@ import (
 // Build describes the binary. cmd/getsmall fills it from variables the linker sets.
 type Build struct {
 	Version, Commit, Date string
+	// Routes are served after router/routes.go's: a program built around this package
+	// adds its own (the end-to-end suites' binary with a body route).
+	Routes []router.Route
 }
 
 // Exit codes: 2 is a usage error (bad flag, bad environment value, unknown command), 1 any
@@ -108,7 +111,13 @@ func serve(args []string, lookupEnv func(string) (string, bool), stdout io.Write
 		return err
 	}
 	drain := new(router.Drain)
-	srv := server.Server{Config: cfg, Handler: router.New(router.Options{Drain: drain, Version: build.Version}), Drain: drain, Log: logger}
+	rt := router.New(router.Options{Drain: drain, Version: build.Version, Routes: build.Routes})
+	for _, r := range rt.Routes() {
+		if r.MaxBodyBytes > cfg.MaxBodyBytes {
+			logger.Printf("warning: %s reads bodies of up to %d bytes, but -max-body-bytes caps it at %d", r.Path, r.MaxBodyBytes, cfg.MaxBodyBytes)
+		}
+	}
+	srv := server.Server{Config: cfg, Handler: rt.Handler, BodyLimit: rt.BodyLimit, Drain: drain, Log: logger}
 	logger.Printf("serving on %s (version %s, commit %s; %s)", ln.Addr(), build.Version, build.Commit, memory)
 	return srv.Run(ln, stop)
 }

@@ -105,7 +105,7 @@ func TestHealthcheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	drain := new(router.Drain)
-	srv := &fasthttp.Server{Handler: router.New(router.Options{Drain: drain})}
+	srv := &fasthttp.Server{Handler: router.New(router.Options{Drain: drain}).Handler}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Shutdown() })
 	addr := ln.Addr().String()

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -32,31 +33,82 @@ func StatusOf(line []byte) (int, error) {
 // when no status line could be read; an error wrapping ErrMalformed means the server sent
 // something that is not HTTP/1.1.
 func ReadResponse(br *bufio.Reader, head bool) (int, error) {
-	line, err := br.ReadString('\n')
+	h, err := readHead(br)
 	if err != nil {
-		return 0, err
-	}
-	status, err := StatusOf([]byte(line))
-	if err != nil {
-		return 0, err
-	}
-	length := 0
-	for {
-		h, err := br.ReadString('\n')
-		if err != nil {
-			return status, err
-		}
-		if h == "\r\n" {
-			break
-		}
-		if k, v, ok := strings.Cut(h, ":"); ok && strings.EqualFold(k, "Content-Length") {
-			if length, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
-				return status, fmt.Errorf("%w: Content-Length %q", ErrMalformed, v)
-			}
-		}
+		return h.status, err
 	}
 	if !head {
-		_, err = br.Discard(length)
+		_, err = br.Discard(h.length)
 	}
-	return status, err
+	return h.status, err
+}
+
+// Answer is one final response as read off the wire, with the interim ones before it.
+type Answer struct {
+	Interim []int // the 1xx statuses that came first (100 Continue), in order
+	Status  int
+	Close   bool   // it said Connection: close
+	Body    string // as long as its Content-Length said
+}
+
+// Read reads one final response: its interim 1xx answers, its status, whether it closes
+// the connection and its body (none when head says it answers a HEAD request). Errors are
+// as ReadResponse's; the Answer holds what was read before one.
+func Read(br *bufio.Reader, head bool) (Answer, error) {
+	var a Answer
+	for {
+		h, err := readHead(br)
+		a.Status, a.Close = h.status, h.close
+		if err != nil {
+			return a, err
+		}
+		if h.status >= 200 {
+			if head {
+				return a, nil
+			}
+			body := make([]byte, h.length)
+			n, err := io.ReadFull(br, body)
+			a.Body = string(body[:n])
+			return a, err
+		}
+		a.Interim = append(a.Interim, h.status)
+	}
+}
+
+// head is what readHead found in a response's status line and header fields.
+type head struct {
+	status, length int
+	close          bool
+}
+
+// readHead reads a status line and the header fields after it.
+func readHead(br *bufio.Reader) (head, error) {
+	var h head
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return h, err
+	}
+	if h.status, err = StatusOf([]byte(line)); err != nil {
+		return h, err
+	}
+	for {
+		field, err := br.ReadString('\n')
+		if err != nil {
+			return h, err
+		}
+		if field == "\r\n" {
+			return h, nil
+		}
+		k, v, ok := strings.Cut(field, ":")
+		v = strings.TrimSpace(v)
+		switch {
+		case !ok:
+		case strings.EqualFold(k, "Content-Length"):
+			if h.length, err = strconv.Atoi(v); err != nil {
+				return h, fmt.Errorf("%w: Content-Length %q", ErrMalformed, v)
+			}
+		case strings.EqualFold(k, "Connection"):
+			h.close = strings.EqualFold(v, "close")
+		}
+	}
 }

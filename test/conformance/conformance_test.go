@@ -30,10 +30,12 @@ const repoRoot = "../.."
 // server keeps open closes at IDLE_TIMEOUT, which is how a kept-alive one is told apart
 // from one closed right after its answer.
 const (
-	readTimeout = time.Second
-	idleTimeout = 2 * time.Second
-	closedSoon  = 900 * time.Millisecond // a close right after the answer comes before this
-	keptOpen    = 1500 * time.Millisecond
+	readTimeout  = time.Second
+	writeTimeout = 300 * time.Millisecond
+	idleTimeout  = 2 * time.Second
+	pause        = 2 * writeTimeout       // between the parts of a staged exchange
+	closedSoon   = 900 * time.Millisecond // a close right after the answer comes before this
+	keptOpen     = 1500 * time.Millisecond
 )
 
 // binary is what the suite holds to the RFC: make build's, or CONFORMANCE_BINARY (to see
@@ -54,11 +56,28 @@ func binary(t *testing.T) string {
 	return filepath.Join(dir, strings.TrimSpace(string(name)))
 }
 
+// echoBinary is getsmall-echo (test/cmd/getsmall-echo): the server with a route that reads
+// bodies, built as make build builds; CONFORMANCE_ECHO_BINARY names another build.
+func echoBinary(t *testing.T) string {
+	t.Helper()
+	if b := os.Getenv("CONFORMANCE_ECHO_BINARY"); b != "" {
+		return b
+	}
+	bin := filepath.Join(t.TempDir(), "getsmall-echo")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "../cmd/getsmall-echo")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build getsmall-echo: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // serve starts the binary on a loopback port with env and returns its address.
 func serve(t *testing.T, bin string, env ...string) string {
 	t.Helper()
 	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
-	cmd.Env = append([]string{"READ_TIMEOUT=" + readTimeout.String(), "IDLE_TIMEOUT=" + idleTimeout.String()}, env...)
+	cmd.Env = append([]string{"READ_TIMEOUT=" + readTimeout.String(), "WRITE_TIMEOUT=" + writeTimeout.String(),
+		"IDLE_TIMEOUT=" + idleTimeout.String()}, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -82,39 +101,67 @@ func serve(t *testing.T, bin string, env ...string) string {
 // seen is what one connection brought back.
 type seen struct {
 	out   []byte
+	early []byte        // what had arrived when the first of the exchange's more was written
 	eof   bool          // the server closed its side (a FIN)
 	after time.Duration // from the last byte of the answers (or the request) to the end of stream
 	err   error         // anything else that ended the reading: a reset, the deadline
 }
 
-// exchangeOn sends send on a new connection, keeps its own side open, and reads until the
-// server closes or a little longer than the server's idle timeout.
-func exchangeOn(addr, send string) seen {
+// exchangeOn sends ex on a new connection, keeps its own side open, and reads until the
+// server closes or a little longer than the server's idle timeout after the last write.
+func exchangeOn(addr string, ex exchange) seen {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		return seen{err: err}
 	}
 	defer c.Close()
 	start := time.Now()
-	_ = c.SetDeadline(start.Add(idleTimeout + time.Second))
-	if _, err := io.WriteString(c, send); err != nil {
-		return seen{err: err}
-	}
-	var out []byte
-	last := start
-	buf := make([]byte, 4096)
-	for {
-		n, err := c.Read(buf)
-		if n > 0 {
-			out, last = append(out, buf[:n]...), time.Now()
+	_ = c.SetDeadline(start.Add(idleTimeout + time.Second + time.Duration(len(ex.more))*pause))
+	var (
+		mu   sync.Mutex
+		got  seen
+		last = start
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := c.Read(buf)
+			mu.Lock()
+			if n > 0 {
+				got.out, last = append(got.out, buf[:n]...), time.Now()
+			}
+			mu.Unlock()
+			switch {
+			case errors.Is(err, io.EOF):
+				got.eof = true
+				return
+			case err != nil:
+				got.err = err
+				return
+			}
 		}
-		switch {
-		case errors.Is(err, io.EOF):
-			return seen{out: out, eof: true, after: time.Since(last)}
-		case err != nil:
-			return seen{out: out, after: time.Since(last), err: err}
+	}()
+	for i, part := range append([]string{ex.send}, ex.more...) {
+		if i > 0 {
+			time.Sleep(pause)
+		}
+		if i == 1 {
+			mu.Lock()
+			got.early = slices.Clone(got.out)
+			mu.Unlock()
+		}
+		if _, err := io.WriteString(c, part); err != nil {
+			break // the server closed: what it answered tells
 		}
 	}
+	<-done
+	got.after = time.Since(last)
+	if got.eof {
+		got.err = nil
+	}
+	return got
 }
 
 // verdict is judge.py's reading of one exchange.
@@ -173,42 +220,83 @@ func judge(t *testing.T, names []string, methods [][]string, got []seen) map[str
 
 // TestRFC9112 runs every exchange against one server, in parallel, then has h11 judge them.
 func TestRFC9112(t *testing.T) {
-	addr := serve(t, binary(t))
-	got := make([]seen, len(exchanges))
+	runExchanges(t, serve(t, binary(t)), exchanges)
+}
+
+// TestBodies runs the body exchanges against the build with a route that reads bodies.
+func TestBodies(t *testing.T) {
+	runExchanges(t, serve(t, echoBinary(t)), bodyExchanges)
+}
+
+// runExchanges runs every exchange of list against addr, in parallel, then has h11 judge
+// them, and what had arrived of each before its staged part was written.
+func runExchanges(t *testing.T, addr string, list []exchange) {
+	t.Helper()
+	got := make([]seen, len(list))
 	var wg sync.WaitGroup
-	for i, ex := range exchanges {
-		wg.Go(func() { got[i] = exchangeOn(addr, ex.send) })
+	for i, ex := range list {
+		wg.Go(func() { got[i] = exchangeOn(addr, ex) })
 	}
 	wg.Wait()
 	var names []string
 	var methods [][]string
-	for _, ex := range exchanges {
-		names, methods = append(names, ex.name), append(methods, ex.methods)
+	var outs []seen
+	for i, ex := range list {
+		names, methods, outs = append(names, ex.name), append(methods, ex.methods), append(outs, got[i])
+		if ex.early > 0 {
+			names, methods = append(names, ex.name+earlySuffix), append(methods, ex.methods[:ex.early])
+			outs = append(outs, seen{out: got[i].early})
+		}
 	}
-	verdicts := judge(t, names, methods, got)
-	for i, ex := range exchanges {
+	verdicts := judge(t, names, methods, outs)
+	for i, ex := range list {
 		check(t, ex, got[i], verdicts[ex.name])
+		if ex.early > 0 {
+			if v := verdicts[ex.name+earlySuffix]; v.Error != nil || len(v.Responses) != ex.early {
+				t.Errorf("%s: before the rest of the request was sent, %d answers had arrived (%s); want %d\n  got %q",
+					ex.name, len(v.Responses), nilOr(v.Error), ex.early, got[i].early)
+			}
+		}
 	}
+}
+
+// earlySuffix names the judged prefix of an exchange that must be answered early.
+const earlySuffix = " (before the rest was sent)"
+
+func nilOr(s *string) string {
+	if s == nil {
+		return "no error"
+	}
+	return *s
 }
 
 // check compares one exchange with what was seen and judged, and logs the answer either way
 // (docs/http.md's table is these lines).
 func check(t *testing.T, ex exchange, got seen, v verdict) {
 	t.Helper()
-	var statuses []int
+	var statuses, interim []int
 	body, closing := "", false
 	for _, r := range v.Responses {
 		statuses = append(statuses, r.Status)
 		body, closing = r.Body, r.MustClose
-		if len(r.Informational) > 0 {
-			t.Errorf("%s: informational answers %v: no 100 Continue for a body the server does not read", ex.name, r.Informational)
-		}
+		interim = append(interim, r.Informational...)
+	}
+	if !slices.Equal(interim, ex.interim) {
+		t.Errorf("%s: informational answers %v, want %v (a 100 Continue only for a body the route reads)", ex.name, interim, ex.interim)
 	}
 	closedAfter := "kept open"
 	if got.eof && got.after < closedSoon {
 		closedAfter = "closed"
 	}
-	t.Logf("%-40s -> %v %q %s (%s)", ex.name, statuses, body, closedAfter, ex.section())
+	answers := fmt.Sprint(statuses)
+	if len(interim) > 0 {
+		answers = fmt.Sprint(interim) + " " + answers
+	}
+	shown := body
+	if len(shown) > 40 {
+		shown = fmt.Sprintf("%s... (%d bytes)", shown[:12], len(shown))
+	}
+	t.Logf("%-40s -> %s %q %s (%s)", ex.name, answers, shown, closedAfter, ex.section())
 	var problems []string
 	if v.Error != nil {
 		problems = append(problems, "judge: "+*v.Error)
@@ -242,28 +330,30 @@ func check(t *testing.T, ex exchange, got seen, v verdict) {
 // nothing is closed without a word, and one that sent part of a request gets 408.
 func TestSilentAndPartial(t *testing.T) {
 	addr := serve(t, binary(t))
-	silent := exchangeOn(addr, "")
+	silent := exchangeOn(addr, exchange{})
 	if len(silent.out) != 0 || !silent.eof {
 		t.Errorf("a connection that sent nothing: got %q, end of stream %v (%v); want nothing and a close", silent.out, silent.eof, silent.err)
 	}
-	partial := exchangeOn(addr, "GET /health HTTP/1.1\r\nHost: x\r\n")
-	v := judge(t, []string{"partial"}, [][]string{{"GET"}}, []seen{partial})["partial"]
-	check(t, exchange{"half a request", "RFC 9110 15.5.9", "", m("GET"), s(408), "408 request timeout\n", true}, partial, v)
+	runExchanges(t, addr, []exchange{x("half a request", "RFC 9110 15.5.9", "GET /health HTTP/1.1\r\nHost: x\r\n", m("GET"), s(408), "408 request timeout\n", true)})
 }
 
-// TestOverTheCap fills a one-connection cap and checks the next connection's 503.
+// TestOverTheCap fills a one-connection cap, with a connection that sent half a request and
+// with one that idled past WRITE_TIMEOUT after its answer, and checks the next connection's
+// 503.
 func TestOverTheCap(t *testing.T) {
-	addr := serve(t, binary(t), "MAX_CONNS=1")
-	hold, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
+	for name, holding := range map[string]string{"half a request": "GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: a", "idle": get} {
+		t.Run(name, func(t *testing.T) {
+			addr := serve(t, binary(t), "MAX_CONNS=1")
+			hold, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer hold.Close()
+			if _, err := io.WriteString(hold, holding); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(pause) // accepted, answered if complete, and idle past WRITE_TIMEOUT
+			runExchanges(t, addr, []exchange{x("a connection over MAX_CONNS", "RFC 9110 15.6.4", get, m("GET"), s(503), "503 service unavailable\n", true)})
+		})
 	}
-	defer hold.Close()
-	if _, err := io.WriteString(hold, "GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: a"); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(100 * time.Millisecond) // accepted before the next one
-	over := exchangeOn(addr, get)
-	v := judge(t, []string{"over"}, [][]string{{"GET"}}, []seen{over})["over"]
-	check(t, exchange{"a connection over MAX_CONNS", "RFC 9110 15.6.4", get, m("GET"), s(503), "503 service unavailable\n", true}, over, v)
 }

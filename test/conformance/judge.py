@@ -19,7 +19,8 @@ PINNED = "0.14.0"
 
 def judge(methods, data, eof):
     conn = h11.Connection(h11.CLIENT)
-    conn.receive_data(data)
+    if data:  # h11 reads an empty chunk as the end of the stream
+        conn.receive_data(data)
     if eof:
         conn.receive_data(b"")
     responses = []
@@ -31,7 +32,7 @@ def judge(methods, data, eof):
         while True:
             ev = conn.next_event()
             if ev is h11.NEED_DATA:
-                raise h11.ProtocolError("the response to %s ends before it is complete" % method)
+                raise h11.RemoteProtocolError("the response to %s ends before it is complete" % method)
             if isinstance(ev, h11.ConnectionClosed):
                 return responses, "closed before a response to %s" % method, conn
             if isinstance(ev, h11.InformationalResponse):
