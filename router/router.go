@@ -13,6 +13,7 @@ package router
 import (
 	"strings"
 
+	"github.com/getsmall/getsmall/metrics"
 	"github.com/valyala/fasthttp"
 )
 
@@ -30,6 +31,9 @@ type Options struct {
 	// Routes are served after routes.go's. A program that embeds the service adds its own
 	// here; the end-to-end suites build a binary with a body route this way.
 	Routes []Route
+	// Metrics is where a route adds measurements of its own (nil: a registry nobody
+	// reads). The serve command serves it with the server's at -metrics-addr.
+	Metrics *metrics.Registry
 }
 
 // withDefaults fills what the zero value leaves empty, so handlers need no nil checks.
@@ -39,6 +43,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Version == "" {
 		o.Version = "dev"
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.NewRegistry()
 	}
 	return o
 }
@@ -107,6 +114,18 @@ type Router struct {
 
 // Routes returns every route the router serves.
 func (r *Router) Routes() []Route { return r.routes }
+
+// Route returns the path of the route ctx's request is for, "" for none: the label the
+// request metrics count it under. It matches the path as the handler does.
+func (r *Router) Route(ctx *fasthttp.RequestCtx) string {
+	path := ctx.Request.URI().PathOriginal()
+	for i := range r.routes {
+		if string(path) == r.routes[i].Path {
+			return r.routes[i].Path
+		}
+	}
+	return ""
+}
 
 // build makes the Router from the routes, dispatching with dispatch: fasthttp/router in
 // the default build, linear in the floppy build.

@@ -41,8 +41,11 @@ var contentTooLarge = []byte("Content Too Large")
 var contentTypeText = []byte("text/plain; charset=utf-8")
 
 // refuse answers code with its plain body, closes the connection after the answer, and has
-// the close linger: the client may still be sending what was refused.
+// the close linger: the client may still be sending what was refused. The metrics count it.
 func refuse(ctx *fasthttp.RequestCtx, code int) {
+	if c, ok := ctx.Conn().(*conn); ok {
+		c.l.obs.refused(code)
+	}
 	ctx.Response.Reset()
 	ctx.SetStatusCode(code)
 	if code == fasthttp.StatusRequestEntityTooLarge {
@@ -85,6 +88,12 @@ func (s *Server) answerError(ctx *fasthttp.RequestCtx, err error) {
 		refuse(ctx, fasthttp.StatusBadRequest)
 	}
 	s.armWrite(ctx.Conn())
+	if s.obs != nil {
+		c, ok := ctx.Conn().(*conn)
+		// The head was read when the error came with its body: the framing was in a body.
+		head := ok && (c.framing.off || c.framing.body > 0) || errors.Is(err, fasthttp.ErrBodyTooLarge)
+		s.obs.answered(ctx, 0, head && !errors.As(err, &small))
+	}
 }
 
 // armWrite gives the answer about to be written on c a whole WriteTimeout. fasthttp sets

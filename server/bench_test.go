@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -22,13 +23,25 @@ var hot = []struct{ name, req string }{
 
 // pipeClient serves the whole configured server (newListener included) on an in-memory
 // listener and returns one keep-alive connection to it, with a response the caller reuses.
-func pipeClient(tb testing.TB) (net.Conn, *bufio.Reader) {
+// observed turns the metrics and the access log on (to a writer that discards).
+func pipeClient(tb testing.TB, observed bool) (net.Conn, *bufio.Reader) {
 	tb.Helper()
 	drain := new(router.Drain)
 	s := newServer(Defaults(), drain)
-	srv := s.fasthttpServer()
 	ln := fasthttputil.NewInmemoryListener()
-	go func() { _ = srv.Serve(newListener(ln, s.Config.MaxConns, lingerBounds{})) }()
+	l := newListener(ln, s.Config.MaxConns, lingerBounds{})
+	if observed {
+		s.Config.LogRequests, s.AccessLog = true, io.Discard
+		s.MetricsListener = fasthttputil.NewInmemoryListener() // counted, never scraped
+		s.Route = testRouter(drain).Route
+		obs, err := s.newObserver(l)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		s.obs, l.obs = obs, obs
+	}
+	srv := s.fasthttpServer()
+	go func() { _ = srv.Serve(l) }()
 	tb.Cleanup(func() { _ = srv.Shutdown() })
 	c, err := ln.Dial()
 	if err != nil {
@@ -63,14 +76,16 @@ func TestServeAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range hot {
-		c, br := pipeClient(t)
-		req := []byte(tc.req)
-		var resp fasthttp.Response
-		resp.SkipBody = tc.req[0] == 'H'
-		allocs := testing.AllocsPerRun(2000, func() { roundTrip(t, c, br, req, &resp) })
-		if err := b.Check(int64(allocs + 0.5)); err != nil {
-			t.Errorf("%s through the whole server: %v", tc.name, err)
+	for _, observed := range []bool{false, true} {
+		for _, tc := range hot {
+			c, br := pipeClient(t, observed)
+			req := []byte(tc.req)
+			var resp fasthttp.Response
+			resp.SkipBody = tc.req[0] == 'H'
+			allocs := testing.AllocsPerRun(2000, func() { roundTrip(t, c, br, req, &resp) })
+			if err := b.Check(int64(allocs + 0.5)); err != nil {
+				t.Errorf("%s through the whole server%s: %v", tc.name, map[bool]string{true: ", metrics and access log on"}[observed], err)
+			}
 		}
 	}
 }
@@ -79,16 +94,28 @@ func TestServeAllocs(t *testing.T) {
 // included, on one keep-alive connection over an in-memory pipe.
 func BenchmarkServe(b *testing.B) {
 	for _, tc := range hot {
-		b.Run(tc.name, func(b *testing.B) {
-			c, br := pipeClient(b)
-			req := []byte(tc.req)
-			var resp fasthttp.Response
-			resp.SkipBody = tc.req[0] == 'H'
-			b.ReportAllocs()
-			for b.Loop() {
-				roundTrip(b, c, br, req, &resp)
-			}
-		})
+		for _, observed := range []bool{false, true} {
+			name := tc.name + map[bool]string{true: ", metrics and log on"}[observed]
+			b.Run(name, func(b *testing.B) {
+				benchServe(b, tc.req, observed)
+			})
+		}
+	}
+}
+
+// benchServe measures req on one keep-alive connection, answered by a server with the
+// metrics and the log on or off.
+func benchServe(b *testing.B, req string, observed bool) {
+	c, br := pipeClient(b, observed)
+	raw := []byte(req)
+	var resp fasthttp.Response
+	resp.SkipBody = req[0] == 'H'
+	b.ReportAllocs()
+	for b.Loop() {
+		roundTrip(b, c, br, raw, &resp)
+	}
+	if resp.StatusCode() != fasthttp.StatusOK && resp.StatusCode() != fasthttp.StatusNotFound {
+		b.Fatalf("answered %d", resp.StatusCode())
 	}
 }
 
@@ -102,17 +129,6 @@ func BenchmarkServeBody(b *testing.B) {
 		"1 KiB":          "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1024\r\n\r\n" + body,
 		"1 KiB, chunked": "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + body + "\r\n0\r\n\r\n",
 	} {
-		b.Run(name, func(b *testing.B) {
-			c, br := pipeClient(b)
-			raw := []byte(req)
-			var resp fasthttp.Response
-			b.ReportAllocs()
-			for b.Loop() {
-				roundTrip(b, c, br, raw, &resp)
-			}
-			if got := len(resp.Body()); got != 4+len(body) {
-				b.Fatalf("answered %d bytes, want got: and the body", got)
-			}
-		})
+		b.Run(name, func(b *testing.B) { benchServe(b, req, false) })
 	}
 }

@@ -25,6 +25,8 @@ type Config struct {
 	MaxConns        int           // -max-conns, MAX_CONNS; see MaxConnsSet
 	MaxBodyBytes    int           // -max-body-bytes, MAX_BODY_BYTES
 	MaxHeaderBytes  int           // -max-header-bytes, MAX_HEADER_BYTES
+	MetricsAddr     string        // -metrics-addr, METRICS_ADDR; empty: no metrics served
+	LogRequests     bool          // -log-requests, LOG_REQUESTS
 
 	maxConnsSet bool // by the flag or the environment
 }
@@ -77,6 +79,8 @@ func (c *Config) settings() []setting {
 		{"max-conns", "MAX_CONNS", "concurrent connections, more get 503; auto: derived from the memory limit", connsValue{intValue{&c.MaxConns, 1, maxConns}, &c.maxConnsSet}},
 		{"max-body-bytes", "MAX_BODY_BYTES", "largest request body read; larger gets 413", intValue{&c.MaxBodyBytes, 1, maxBodyBytes}},
 		{"max-header-bytes", "MAX_HEADER_BYTES", "largest request line plus headers; larger gets 431", intValue{&c.MaxHeaderBytes, minHeaderBytes, maxHeaderBytes}},
+		{"metrics-addr", "METRICS_ADDR", "serve Prometheus metrics at /metrics on this host:port, never the service's; empty: off", metricsAddr{addrValue{&c.MetricsAddr}}},
+		{"log-requests", "LOG_REQUESTS", "write a JSON line per request to stdout (dropped, and counted, when stdout is slower than the server)", logValue{boolValue{&c.LogRequests}}},
 	}
 }
 
@@ -264,6 +268,56 @@ func (a addrValue) Set(s string) error {
 	*a.p = s
 	return nil
 }
+
+// errNotObservable refuses -metrics-addr and -log-requests in the floppy build.
+var errNotObservable = errors.New("the floppy build leaves metrics and the access log out (docs/floppy.md)")
+
+// metricsAddr is an addrValue that may be empty, which turns the metrics off.
+type metricsAddr struct{ addrValue }
+
+func (a metricsAddr) Set(s string) error {
+	switch {
+	case s == "":
+		*a.p = ""
+		return nil
+	case !observable:
+		return errNotObservable
+	}
+	return a.addrValue.Set(s)
+}
+
+// logValue is -log-requests: a boolValue the floppy build refuses to turn on.
+type logValue struct{ boolValue }
+
+func (v logValue) Set(s string) error {
+	if err := v.boolValue.Set(s); err != nil || !*v.p || observable {
+		return err
+	}
+	*v.p = false
+	return errNotObservable
+}
+
+// boolValue is an on/off flag: -log-requests alone, or 1, 0, true, false.
+type boolValue struct{ p *bool }
+
+func (b boolValue) String() string {
+	if b.p == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b.p)
+}
+
+func (b boolValue) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return errors.New("want 1, 0, true or false")
+	}
+	*b.p = v
+	return nil
+}
+
+// IsBoolFlag lets the flag stand alone on the command line.
+func (boolValue) IsBoolFlag() bool { return true }
 
 func checkPort(s string) error {
 	if p, err := strconv.Atoi(s); err != nil || p < 0 || p > 65535 {

@@ -168,3 +168,27 @@ func TestAddrFlagSetIgnoresOtherSettings(t *testing.T) {
 		t.Error("-read-timeout accepted by the address-only flag set")
 	}
 }
+
+// TestObservabilityFlags checks -metrics-addr and -log-requests: on in the default build,
+// a usage error naming the floppy build in the build that leaves them out.
+func TestObservabilityFlags(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		args []string
+		vars map[string]string
+	}{
+		"flags":       {args: []string{"-metrics-addr", "127.0.0.1:9090", "-log-requests"}},
+		"environment": {vars: map[string]string{"METRICS_ADDR": ":9090", "LOG_REQUESTS": "true"}},
+	} {
+		cfg, err := parseServe(tc.args, tc.vars)
+		switch {
+		case observable && (err != nil || cfg.MetricsAddr == "" || !cfg.LogRequests):
+			t.Errorf("%s: %+v, %v; want metrics and the log on", name, cfg, err)
+		case !observable && (err == nil || !strings.Contains(err.Error(), "floppy build")):
+			t.Errorf("%s in the floppy build: %v; want a usage error that says why", name, err)
+		}
+	}
+	if cfg, err := parseServe([]string{"-log-requests=false", "-metrics-addr="}, map[string]string{"LOG_REQUESTS": "0"}); err != nil || cfg.LogRequests || cfg.MetricsAddr != "" {
+		t.Errorf("turned off: %+v, %v", cfg, err) // in every build
+	}
+}

@@ -40,6 +40,7 @@ type listener struct {
 	slots     chan struct{}
 	lingering chan struct{}
 	linger    lingerBounds
+	obs       *observer // counts the refusals; nil: not counted
 }
 
 // lingerBounds are a lingering close's limits: LingerTime and LingerBytes, shorter in tests.
@@ -74,6 +75,7 @@ func (l *listener) Accept() (net.Conn, error) {
 // refuse answers a connection over the cap. The write cannot block for long: the answer is
 // far smaller than a new socket's send buffer, and a deadline bounds it anyway.
 func (l *listener) refuse(c net.Conn) {
+	l.obs.refusedOverCap()
 	_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 	_, _ = c.Write(overCap)
 	select {

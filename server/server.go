@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"os"
 	"syscall"
 	"time"
 
+	"github.com/getsmall/getsmall/metrics"
 	"github.com/valyala/fasthttp"
 )
 
@@ -21,14 +23,30 @@ type Server struct {
 	// (router.Router.BodyLimit); 0, or a nil BodyLimit, is a route that reads none.
 	// Config.MaxBodyBytes caps it.
 	BodyLimit func(*fasthttp.RequestHeader) int
+	// Route names the route a request is for (router.Router.Route), "" for none: the
+	// route label of the request metrics.
+	Route func(*fasthttp.RequestCtx) string
 	// Drain is started when the first signal arrives, before Config.ShutdownDelay: Handler
 	// reads it to answer health checks 503 and close connections after each answer while
 	// the server keeps serving (router.Drain).
-	Drain interface{ Start() }
+	Drain interface {
+		Start()
+		Active() bool
+	}
 	// Log receives one line per shutdown phase and nothing per request.
 	Log *log.Logger
+	// MetricsListener is where the metrics are served (GET /metrics), a listener of their
+	// own: the serve command opens Config.MetricsAddr. nil: no metrics.
+	MetricsListener net.Listener
+	// Metrics is what MetricsListener serves: the server adds its own series to it (nil: a
+	// registry of its own). The routes may have added theirs.
+	Metrics *metrics.Registry
+	// AccessLog is where Config.LogRequests writes a line per request (the serve command's
+	// stdout).
+	AccessLog io.Writer
 
 	linger lingerBounds // zero: LingerTime and LingerBytes; tests shorten them
+	obs    *observer    // nil unless metrics or the access log are on
 }
 
 // ErrShutdownTimeout means connections were still open when Config.ShutdownTimeout passed.
@@ -75,9 +93,19 @@ func Listen(addr string) (net.Listener, error) {
 // after a clean shutdown, ErrShutdownTimeout when the deadline passed, and an error at once
 // when a second value arrives on stop. Run always returns: the caller exits afterwards.
 func (s *Server) Run(ln net.Listener, stop <-chan os.Signal) error {
+	l := newListener(ln, s.Config.MaxConns, s.linger)
+	obs, err := s.newObserver(l)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	s.obs, l.obs = obs, obs
+	defer obs.close(s.Log.Printf) // after the service and the metrics have stopped
+	scrape := s.serveMetrics()
+	defer scrape.stop() // after the service has stopped: the last scrape sees it drained
 	srv := s.fasthttpServer()
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(newListener(ln, s.Config.MaxConns, s.linger)) }()
+	go func() { served <- srv.Serve(l) }()
 
 	var sig os.Signal
 	select {
@@ -124,6 +152,9 @@ func (s *Server) Run(ln net.Listener, stop <-chan os.Signal) error {
 func (s *Server) fasthttpServer() *fasthttp.Server {
 	c := s.Config
 	handler := s.prompt(strict(s.Handler))
+	if s.obs != nil {
+		handler = s.obs.wrap(handler)
+	}
 	return &fasthttp.Server{
 		Handler:      handler,
 		ReadTimeout:  c.ReadTimeout,

@@ -82,8 +82,17 @@ var servingLine = regexp.MustCompile(`^getsmall: serving on (\S+) \(version \S+,
 // start-up line, which carries the address actually bound. Warnings may come before it.
 func start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
+	return startTo(t, nil, env, args...)
+}
+
+// startTo is start with the binary's stdout going to stdout (nil: nowhere).
+func startTo(t *testing.T, stdout *os.File, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{cmd: exec.Command(binary, args...), exited: make(chan struct{})}
 	p.cmd.Env = append([]string{}, env...) // never nil: nil would inherit this environment
+	if stdout != nil {
+		p.cmd.Stdout = stdout // a file: the binary writes to it directly, and blocks when it does
+	}
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -195,6 +195,8 @@ func TestBadInputExitsTwo(t *testing.T) {
 		"bad ADDR":          {env: []string{"ADDR=localhost"}, want: `getsmall: invalid value "localhost" for environment variable ADDR`},
 		"bad max-conns":     {args: []string{"-max-conns=-1"}, want: `getsmall: invalid value "-1" for flag -max-conns`},
 		"unknown flag":      {args: []string{"-port", "80"}, want: `getsmall: flag provided but not defined: -port`},
+		"bad METRICS_ADDR":  {env: []string{"METRICS_ADDR=9090"}, want: `getsmall: invalid value "9090" for environment variable METRICS_ADDR: want host:port`},
+		"bad LOG_REQUESTS":  {env: []string{"LOG_REQUESTS=yes"}, want: `getsmall: invalid value "yes" for environment variable LOG_REQUESTS: want 1, 0, true or false`},
 		"unknown command":   {args: []string{"status"}, want: `getsmall: unexpected argument "status"`},
 	}
 	for name, tc := range tests {
@@ -214,6 +216,11 @@ func TestPortInUseExitsOne(t *testing.T) {
 	code, _, errOut := runExit(t, nil, "-addr", p.addr)
 	if want := "getsmall: listen on " + p.addr + ": address already in use\n"; code != 1 || errOut != want {
 		t.Errorf("exit %d, stderr %q; want 1 and %q", code, errOut, want)
+	}
+	// The metrics' own address, in use: the service does not start without them.
+	code, _, errOut = runExit(t, []string{"METRICS_ADDR=" + p.addr}, "-addr", "127.0.0.1:0")
+	if want := "getsmall: listen on " + p.addr + ": address already in use\n"; code != 1 || errOut != want {
+		t.Errorf("METRICS_ADDR in use: exit %d, stderr %q; want 1 and %q", code, errOut, want)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/getsmall/getsmall/healthcheck"
 	"github.com/getsmall/getsmall/memlimit"
+	"github.com/getsmall/getsmall/metrics"
 	"github.com/getsmall/getsmall/router"
 	"github.com/getsmall/getsmall/server"
 )
@@ -111,14 +112,27 @@ func serve(args []string, lookupEnv func(string) (string, bool), stdout io.Write
 		return err
 	}
 	drain := new(router.Drain)
-	rt := router.New(router.Options{Drain: drain, Version: build.Version, Routes: build.Routes})
+	reg := metrics.NewRegistry()
+	reg.Gauge(name+"_build_info", "The build: always 1, its labels say which.", func() float64 { return 1 },
+		"version", build.Version, "commit", build.Commit, "goversion", runtime.Version(), "fasthttp", moduleVersion("github.com/valyala/fasthttp"))
+	rt := router.New(router.Options{Drain: drain, Version: build.Version, Routes: build.Routes, Metrics: reg})
 	for _, r := range rt.Routes() {
 		if r.MaxBodyBytes > cfg.MaxBodyBytes {
 			logger.Printf("warning: %s reads bodies of up to %d bytes, but -max-body-bytes caps it at %d", r.Path, r.MaxBodyBytes, cfg.MaxBodyBytes)
 		}
 	}
-	srv := server.Server{Config: cfg, Handler: rt.Handler, BodyLimit: rt.BodyLimit, Drain: drain, Log: logger}
+	srv := server.Server{Config: cfg, Handler: rt.Handler, BodyLimit: rt.BodyLimit, Route: rt.Route, Drain: drain, Log: logger,
+		Metrics: reg, AccessLog: stdout}
+	if cfg.MetricsAddr != "" {
+		if srv.MetricsListener, err = server.Listen(cfg.MetricsAddr); err != nil {
+			_ = ln.Close()
+			return err
+		}
+	}
 	logger.Printf("serving on %s (version %s, commit %s; %s)", ln.Addr(), build.Version, build.Commit, memory)
+	if srv.MetricsListener != nil {
+		logger.Printf("metrics on http://%s/metrics", srv.MetricsListener.Addr())
+	}
 	return srv.Run(ln, stop)
 }
 
