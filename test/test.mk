@@ -32,3 +32,7 @@ CONFORMANCE_PYTHON ?= /usr/bin/python3
 test-conformance: ## Hold the binary to RFC 9112 on the wire, every answer judged by h11 (Debian python3-h11)
 	@$(CONFORMANCE_PYTHON) -c 'import h11' 2>/dev/null || { echo "make $@: $(CONFORMANCE_PYTHON) cannot import h11: apt-get install python3-h11" >&2; exit 1; }
 	cd test/conformance && CONFORMANCE_PYTHON=$(CONFORMANCE_PYTHON) go test -tags conformance -count=1 -v -timeout 5m .
+
+.PHONY: test-metrics
+test-metrics: ## Read the binary's /metrics with Prometheus's own text parser and hold the counts to the traffic sent
+	cd test && go test -tags metrics -count=1 -v -timeout 5m ./metrics/
