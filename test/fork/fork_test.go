@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -168,7 +169,7 @@ func apply(t *testing.T, dir string, s step) {
 
 // TestWalkthrough follows docs/making-it-yours.md on a copy of the whole tree, then checks
 // the rename left no trace of the old name, that a second rename changes nothing, and that
-// the new service answers GET /version.
+// the new service answers GET /version and POST /greet and counts its greetings.
 func TestWalkthrough(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "fork")
@@ -193,7 +194,9 @@ func TestWalkthrough(t *testing.T) {
 			}
 		}
 	}
-	checkVersionRoute(t, dir, name[1])
+	f := startFork(t, dir, name[1])
+	checkVersionRoute(t, f)
+	checkGreetRoute(t, f, name[1])
 }
 
 // checkRenamed finds the old name, as a word in lower or upper case, nowhere but in LICENSE
@@ -235,11 +238,15 @@ func checkRenamed(t *testing.T, dir, name string) {
 	}
 }
 
-// checkVersionRoute builds the renamed service, starts it and asks GET /version.
-func checkVersionRoute(t *testing.T, dir, name string) {
+// fork is the renamed service running, with its metrics on.
+type fork struct{ addr, metrics string }
+
+// startFork builds the renamed service and starts it on loopback ports.
+func startFork(t *testing.T, dir, name string) fork {
 	t.Helper()
 	run(t, dir, "make build VERSION=v9.9.9-fork")
 	cmd := exec.Command(filepath.Join(dir, "bin", name), "-addr", "127.0.0.1:0")
+	cmd.Env = []string{"METRICS_ADDR=127.0.0.1:0"}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -247,32 +254,100 @@ func checkVersionRoute(t *testing.T, dir, name string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	serving := regexp.MustCompile(`^` + name + `: serving on (\S+) `)
+	metrics := regexp.MustCompile(`^` + name + `: metrics on http://(\S+)/metrics$`)
+	var f fork
 	sc := bufio.NewScanner(stderr)
-	addr := ""
-	for addr == "" && sc.Scan() {
+	for f.metrics == "" && sc.Scan() {
 		if m := serving.FindStringSubmatch(sc.Text()); m != nil {
-			addr = m[1]
+			f.addr = m[1]
+		}
+		if m := metrics.FindStringSubmatch(sc.Text()); m != nil {
+			f.metrics = m[1]
 		}
 	}
-	if addr == "" {
-		t.Fatalf("bin/%s printed no %q start-up line", name, name+": serving on")
+	if f.addr == "" || f.metrics == "" {
+		t.Fatalf("bin/%s printed no %q and %q lines", name, name+": serving on", name+": metrics on")
 	}
 	go func() { _, _ = io.Copy(io.Discard, stderr) }()
-	client := &http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Get("http://" + addr + "/version")
+	return f
+}
+
+// checkVersionRoute asks the fork's GET /version.
+func checkVersionRoute(t *testing.T, f fork) {
+	t.Helper()
+	status, contentType, body := ask(t, f.addr, "GET /version HTTP/1.1\r\nHost: x\r\n\r\n", "")
+	want := `{"version":"v9.9.9-fork"}`
+	if status != http.StatusOK || body != want || contentType != "application/json" {
+		t.Errorf("GET /version: %d %q (%s), want 200 %q (application/json)", status, body, contentType, want)
+	}
+	fmt.Printf("GET /version on the fork: %d %s\n", status, body)
+}
+
+// checkGreetRoute sends the fork's POST /greet a JSON document every way a client sends a
+// body (Content-Length, Expect: 100-continue, chunked) and the ways it refuses one, then
+// reads the fork's own metric.
+func checkGreetRoute(t *testing.T, f fork, name string) {
+	t.Helper()
+	const doc = `{"name":"Ada"}`
+	head := "POST /greet HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+	length := fmt.Sprintf("Content-Length: %d\r\n", len(doc))
+	for _, tc := range []struct {
+		name, head, body string
+		status           int
+		want             string
+	}{
+		{"Content-Length", head + length + "\r\n", doc, 200, `{"greeting":"hello, Ada"}`},
+		{"Expect: 100-continue", head + length + "Expect: 100-continue\r\n\r\n", doc, 200, `{"greeting":"hello, Ada"}`},
+		{"chunked", head + "Transfer-Encoding: chunked\r\n\r\n", fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(doc), doc), 200, `{"greeting":"hello, Ada"}`},
+		{"bad JSON", head + "Content-Length: 8\r\n\r\n", `{"name":`, 400, "400 bad request: unexpected end of JSON input\n"},
+		{"text/plain", "POST /greet HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n" + length + "\r\n", doc, 415, "415 unsupported media type: send application/json\n"},
+		{"over its limit", head + "Content-Length: 257\r\n\r\n", "", 413, "413 content too large\n"},
+		{"over its limit, Expect", head + "Content-Length: 257\r\nExpect: 100-continue\r\n\r\n", "", 413, "413 content too large\n"},
+	} {
+		status, _, body := ask(t, f.addr, tc.head, tc.body)
+		if status != tc.status || body != tc.want {
+			t.Errorf("POST /greet, %s: %d %q, want %d %q", tc.name, status, body, tc.status, tc.want)
+		}
+	}
+	_, _, metrics := ask(t, f.metrics, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", "")
+	if want := "\n" + name + "_greetings_total 3\n"; !strings.Contains(metrics, want) {
+		t.Errorf("the fork's /metrics has no %q:\n%s", strings.TrimSpace(want), metrics)
+	}
+}
+
+// ask sends head on a new connection, then body (after the 100 Continue when head asks for
+// one), and returns the final answer's status, Content-Type and body.
+func ask(t *testing.T, addr, head, body string) (int, string, string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(c)
+	if _, err := io.WriteString(c, head); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(head, "Expect: 100-continue") && !strings.Contains(head, "257") {
+		if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100 ") {
+			t.Fatalf("%q: %q, %v; want a 100 Continue first", head, line, err)
+		}
+		_, _ = br.ReadString('\n')
+	}
+	if _, err := io.WriteString(c, body); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("%q: %v", head, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"version":"v9.9.9-fork"}`
-	if resp.StatusCode != http.StatusOK || string(body) != want || resp.Header.Get("Content-Type") != "application/json" {
-		t.Errorf("GET /version: %d %q (%s), want 200 %q (application/json)", resp.StatusCode, body, resp.Header.Get("Content-Type"), want)
-	}
-	fmt.Printf("GET /version on the fork: %d %s\n", resp.StatusCode, body)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
 }
