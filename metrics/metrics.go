@@ -198,16 +198,21 @@ func sample(b []byte, name, labels, value string) []byte {
 	return append(b, '\n')
 }
 
-// formatFloat writes a value as Prometheus reads it: +Inf, -Inf, NaN, or the shortest
-// decimal.
+// formatFloat writes a value as Prometheus reads it: +Inf, -Inf, NaN, a whole number as
+// one (1220608, not 1.220608e+06), or the shortest decimal.
 func formatFloat(v float64) string {
+	return string(appendFloat(nil, v))
+}
+
+// appendFloat appends v as formatFloat writes it.
+func appendFloat(b []byte, v float64) []byte {
 	switch {
 	case math.IsInf(v, 1):
-		return "+Inf"
+		return append(b, "+Inf"...)
 	case math.IsInf(v, -1):
-		return "-Inf"
-	case math.IsNaN(v):
-		return "NaN"
+		return append(b, "-Inf"...)
+	case v == math.Trunc(v) && math.Abs(v) < 1<<53:
+		return strconv.AppendInt(b, int64(v), 10)
 	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
+	return strconv.AppendFloat(b, v, 'g', -1, 64)
 }

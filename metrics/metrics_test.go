@@ -62,7 +62,7 @@ func TestRuntimeFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"go_goroutines", "go_memstats_alloc_bytes", "go_memstats_heap_inuse_bytes", "go_gc_cycles_total",
-		"go_gc_pause_seconds_total", "go_gc_gomemlimit_bytes", "go_memstats_stack_inuse_bytes"} {
+		"go_gc_cpu_seconds_total", "go_gc_gomemlimit_bytes", "go_memstats_stack_inuse_bytes"} {
 		if !strings.Contains(b.String(), "\n"+name+" ") {
 			t.Errorf("no %s in:\n%s", name, b.String())
 		}
