@@ -35,10 +35,19 @@ func (d *Drain) Start() {
 func (d *Drain) Active() bool { return d.since.Load() != nil }
 
 // refuses reports whether a health check on ctx's connection must be told the instance is
-// draining: the drain has begun, and the connection was opened after it did.
+// draining: the drain has begun, and the connection was opened after it did. The server's
+// connections say when they were opened (Opened): one that idled and came back is new to
+// fasthttp (RequestCtx.ConnTime), not to the drain.
 func (d *Drain) refuses(ctx *fasthttp.RequestCtx) bool {
 	since := d.since.Load()
-	return since != nil && !ctx.ConnTime().Before(*since)
+	if since == nil {
+		return false
+	}
+	opened := ctx.ConnTime()
+	if c, ok := ctx.Conn().(interface{ Opened() time.Time }); ok {
+		opened = c.Opened()
+	}
+	return !opened.Before(*since)
 }
 
 // closing wraps next so that, while draining, every answer closes its connection.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -41,6 +42,16 @@ type listener struct {
 	lingering chan struct{}
 	linger    lingerBounds
 	obs       *observer // counts the refusals; nil: not counted
+
+	// Parking (park.go): the sweep's ticks, the open connections it looks at, and where a
+	// parked connection goes back to fasthttp.
+	serve     func(net.Conn) error
+	tick      atomic.Int64
+	parkedNow atomic.Int64 // connections parked now
+	mu        sync.Mutex
+	conns     map[*conn]struct{}
+	stop      chan struct{} // ends the sweep
+	closed    atomic.Bool
 }
 
 // lingerBounds are a lingering close's limits: LingerTime and LingerBytes, shorter in tests.
@@ -53,7 +64,18 @@ func newListener(ln net.Listener, maxConns int, bounds lingerBounds) *listener {
 	if bounds == (lingerBounds{}) {
 		bounds = lingerBounds{LingerTime, LingerBytes}
 	}
-	return &listener{Listener: ln, slots: make(chan struct{}, maxConns), lingering: make(chan struct{}, refusedLingering), linger: bounds}
+	return &listener{Listener: ln, slots: make(chan struct{}, maxConns), lingering: make(chan struct{}, refusedLingering), linger: bounds,
+		conns: map[*conn]struct{}{}, stop: make(chan struct{})}
+}
+
+// Close closes the listener, ends the sweep and closes the parked connections.
+func (l *listener) Close() error {
+	err := l.Listener.Close()
+	if l.closed.CompareAndSwap(false, true) {
+		close(l.stop)
+		l.closeParked()
+	}
+	return err
 }
 
 // Accept returns the next connection within the cap, answering the ones over it.
@@ -65,7 +87,11 @@ func (l *listener) Accept() (net.Conn, error) {
 		}
 		select {
 		case l.slots <- struct{}{}:
-			return &conn{Conn: c, l: l, framing: newFraming()}, nil
+			wrapped := &conn{Conn: c, l: l, framing: newFraming(), opened: time.Now(), raw: rawConn(c)}
+			l.mu.Lock()
+			l.conns[wrapped] = struct{}{}
+			l.mu.Unlock()
+			return wrapped, nil
 		default:
 			l.refuse(c)
 		}
@@ -106,6 +132,17 @@ type conn struct {
 	peerClosed    atomic.Bool // a Read saw the client's end of stream
 	closeOnce     sync.Once
 	closeErr      error
+
+	// Waiting for requests and parking (park.go).
+	opened       time.Time       // when it was accepted
+	raw          syscall.RawConn // its descriptor, for waiting without a buffer; nil: none
+	readDeadline time.Time       // the last one fasthttp set
+	pending      []byte          // read ahead of fasthttp, in buf
+	buf          *[]byte         // from readBuffers
+	idleSince    atomic.Int64    // the sweep's tick when a wait for a request began; 0: none; kicked
+	kickMu       sync.Mutex      // held while the sweep ends a wait
+	parking      atomic.Bool     // the wait ended to park: Close parks instead of closing
+	parked       atomic.Bool     // waiting outside fasthttp
 }
 
 // Read reads from the connection and follows what it reads. Once a head is known to end
@@ -115,7 +152,16 @@ func (c *conn) Read(p []byte) (int, error) {
 	if c.failed != nil {
 		return 0, c.failed
 	}
-	n, err := c.Conn.Read(p)
+	var n int
+	var err error
+	switch {
+	case len(c.pending) > 0:
+		n = c.takePending(p)
+	case c.raw != nil && c.framing.between(): // fasthttp waits for the next request
+		n, err = c.awaitRequest(p)
+	default:
+		n, err = c.Conn.Read(p)
+	}
 	c.read += int64(n)
 	if n > 0 && !c.framing.off {
 		c.failed = c.framing.feed(p[:n])
@@ -134,17 +180,48 @@ func (c *conn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-// Close closes once, lingering first when an answer asked for it and the client has not
-// closed its side already.
+// Close parks the connection when its wait for a request ended to park it (park.go), and
+// closes it otherwise.
 func (c *conn) Close() error {
+	if c.parking.CompareAndSwap(true, false) {
+		c.parked.Store(true)
+		c.l.park(c)
+		return nil
+	}
+	return c.closeForGood()
+}
+
+// closeForGood closes once, lingering first when an answer asked for it and the client has
+// not closed its side already, and gives its place under the cap back.
+func (c *conn) closeForGood() error {
 	c.closeOnce.Do(func() {
 		if c.lingerOnClose.Load() && !c.peerClosed.Load() {
 			c.l.linger.close(c.Conn)
 		}
 		c.closeErr = c.Conn.Close()
+		if c.buf != nil {
+			readBuffers.Put(c.buf)
+			c.buf, c.pending = nil, nil
+		}
+		c.l.mu.Lock()
+		delete(c.l.conns, c)
+		c.l.mu.Unlock()
 		<-c.l.slots
 	})
 	return c.closeErr
+}
+
+// fillBlocking reads what arrives into a pooled buffer (c.pending), holding it while it
+// waits: for connections without a descriptor to wait on.
+func (c *conn) fillBlocking() error {
+	buf := readBuffers.Get().(*[]byte)
+	n, err := c.Conn.Read(*buf)
+	if n == 0 {
+		readBuffers.Put(buf)
+		return err
+	}
+	c.buf, c.pending = buf, (*buf)[:n]
+	return nil
 }
 
 // close closes c's sending side, so the client reads the answer and then its end, and

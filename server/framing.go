@@ -37,6 +37,9 @@ func newFraming() framing { return framing{length: -1} }
 // read, or could (once the framing stopped following, it cannot tell).
 func (f *framing) ahead() bool { return f.off || f.body > 0 }
 
+// between reports whether the bytes read so far end a request: none of the next has come.
+func (f *framing) between() bool { return !f.off && !f.started && f.body == 0 && f.lineLen == 0 }
+
 // feed follows p, the next bytes read. It returns errBareLF when a head ended on a bare LF.
 func (f *framing) feed(p []byte) error {
 	for len(p) > 0 && !f.off {

@@ -75,6 +75,8 @@ func (s *Server) newObserver(l *listener) (*observer, error) {
 	o.metrics = r
 	r.Gauge("http_connections_open", "Connections open now, out of http_connections_max.",
 		func() float64 { return float64(len(l.slots)) })
+	r.Gauge("http_connections_parked", "Connections open now that idled long enough to wait outside fasthttp, at a few KiB each (docs/memory.md).",
+		func() float64 { return float64(l.parkedNow.Load()) })
 	r.Gauge("http_connections_max", "The connection cap (-max-conns): one more is answered 503 and closed.",
 		func() float64 { return float64(cap(l.slots)) })
 	o.overCap = r.Counter("http_connections_refused_total", "Connections answered 503 and closed because http_connections_max were open.")

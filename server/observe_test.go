@@ -91,6 +91,7 @@ func (o *observed) shutDown(t *testing.T) error {
 func (o *observed) scrape(t *testing.T) map[string]string {
 	t.Helper()
 	c, br := dialTCP(t, o.metricsAddr)
+	defer c.Close() // the metrics listener serves eight at once
 	a, err := exchange(t, c, br, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
 	if err != nil || a.Status != 200 {
 		t.Fatalf("GET /metrics: %+v, %v", a, err)
@@ -104,6 +105,18 @@ func (o *observed) scrape(t *testing.T) map[string]string {
 	return samples
 }
 
+// waitOpen waits until http_connections_open is n.
+func (o *observed) waitOpen(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(bound)
+	for o.scrape(t)["http_connections_open"] != strconv.Itoa(n) {
+		if time.Now().After(deadline) {
+			t.Fatalf("http_connections_open never came to %d", n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // TestMetricsCountAnswers sends requests of every kind, then checks what /metrics says of
 // them, and that the service's own port does not serve /metrics.
 func TestMetricsCountAnswers(t *testing.T) {
@@ -112,6 +125,8 @@ func TestMetricsCountAnswers(t *testing.T) {
 	cfg.ReadTimeout = 300 * time.Millisecond
 	cfg.MaxConns = 3
 	o := serveObserved(t, cfg)
+	// Each request has a connection of its own, and the next waits until the server has
+	// let it go: three take the cap.
 	send := func(req string, n int) {
 		for range n {
 			c, br := dialTCP(t, o.addr)
@@ -119,6 +134,7 @@ func TestMetricsCountAnswers(t *testing.T) {
 				t.Fatalf("%q: %v", req, err)
 			}
 			_ = c.Close()
+			o.waitOpen(t, 0)
 		}
 	}
 	send(get("/health"), 3)

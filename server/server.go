@@ -104,6 +104,8 @@ func (s *Server) Run(ln net.Listener, stop <-chan os.Signal) error {
 	scrape := s.serveMetrics()
 	defer scrape.stop() // after the service has stopped: the last scrape sees it drained
 	srv := s.fasthttpServer()
+	l.serve = srv.ServeConn
+	go l.sweep(l.stop)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 
@@ -163,7 +165,10 @@ func (s *Server) fasthttpServer() *fasthttp.Server {
 		// The listener holds the cap (newListener) and answers over it itself; fasthttp's
 		// own count lags it by the instant between a connection's close and its worker's
 		// release, so its limit is set where it is never reached.
-		Concurrency:                  2 * c.MaxConns,
+		Concurrency: 2 * c.MaxConns,
+		// The goroutine that served a connection that then parked (park.go) ends a second
+		// later, not fasthttp's ten: its stack is most of what an idle connection costs.
+		MaxIdleWorkerDuration:        time.Second,
 		MaxRequestBodySize:           c.MaxBodyBytes,
 		ReadBufferSize:               c.MaxHeaderBytes, // fasthttp's header size limit
 		WriteBufferSize:              writeBufferBytes, // held by every keep-alive connection

@@ -1,0 +1,153 @@
+//go:build unix && !floppy
+
+package server
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getsmall/getsmall/internal/rawhttp"
+)
+
+// parkedAfter is longer than a connection waits before it parks (two sweeps at most).
+const parkedAfter = (parkAfter+1)*parkTick + 200*time.Millisecond
+
+// waitParked waits until /metrics says n connections are parked.
+func (o *observed) waitParked(t *testing.T, n string) {
+	t.Helper()
+	deadline := time.Now().Add(bound)
+	for o.scrape(t)["http_connections_parked"] != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("http_connections_parked never came to %s", n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestParkedConnectionResumes idles a kept-alive connection until it parks, then sends it
+// every kind of request, each after it parked again: each is answered as on a connection
+// that never idled, Expect and bodies included.
+func TestParkedConnectionResumes(t *testing.T) {
+	t.Parallel()
+	cfg := Defaults()
+	cfg.IdleTimeout = time.Minute
+	o := serveObserved(t, cfg)
+	c, br := dialTCP(t, o.addr)
+	_ = c.SetDeadline(time.Now().Add(time.Minute))
+	for _, tc := range []struct {
+		req, after string // after: sent once a 100 Continue came
+		status     int
+		body       string
+	}{
+		{req: get("/health"), status: 200, body: `{"status":"ok"}`},
+		{req: get("/health"), status: 200, body: `{"status":"ok"}`},
+		{req: "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", status: 200, body: "got:hello"},
+		{req: "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n", after: "hi", status: 200, body: "got:hi"},
+		{req: get("/health") + get("/nope"), status: 200, body: `{"status":"ok"}`}, // two at once: the second is read below
+	} {
+		if _, err := io.WriteString(c, tc.req); err != nil {
+			t.Fatal(err)
+		}
+		if tc.after != "" {
+			if err := readInterimFrom(br); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.WriteString(c, tc.after); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if a, err := rawhttp.Read(br, false); err != nil || a.Status != tc.status || a.Body != tc.body || a.Close {
+			t.Fatalf("%q after the connection parked: %+v, %v; want %d %q, kept open", tc.req, a, err, tc.status, tc.body)
+		}
+		if strings.Count(tc.req, "HTTP/1.1") == 2 {
+			if a, err := rawhttp.Read(br, false); err != nil || a.Status != 404 {
+				t.Fatalf("the second of two requests sent at once: %+v, %v", a, err)
+			}
+		}
+		o.waitParked(t, "1")
+		if open := o.scrape(t)["http_connections_open"]; open != "1" {
+			t.Errorf("http_connections_open = %s with one parked connection, want 1", open)
+		}
+	}
+}
+
+// readInterimFrom reads a 100 Continue.
+func readInterimFrom(br interface{ ReadString(byte) (string, error) }) error {
+	line, err := br.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 100 ") {
+		return errors.New("no 100 Continue: " + line)
+	}
+	_, err = br.ReadString('\n')
+	return err
+}
+
+// TestParkedConnectionTimesOut checks that a parked connection keeps its timeouts: a kept-
+// alive one closes at IDLE_TIMEOUT, a new one that sent nothing at READ_TIMEOUT, both
+// without a word; and one parked while the drain began is still an old connection.
+func TestParkedConnectionTimesOut(t *testing.T) {
+	t.Parallel()
+	cfg := Defaults()
+	cfg.IdleTimeout = parkedAfter + time.Second
+	cfg.ReadTimeout = parkedAfter + time.Second
+	o := serveObserved(t, cfg)
+	kept, keptBR := dialTCP(t, o.addr)
+	if a, err := exchange(t, kept, keptBR, get("/health")); err != nil || a.Status != 200 {
+		t.Fatal(a, err)
+	}
+	since := time.Now() // the answer's, and about the silent connection's start
+	silent, _ := dialTCP(t, o.addr)
+	o.waitParked(t, "2")
+	for name, c := range map[string]io.Reader{"kept alive": keptBR, "silent": silent} {
+		if out, err := io.ReadAll(c); err != nil || len(out) != 0 {
+			t.Errorf("%s, parked: read %q, %v; want nothing, then the end at its timeout", name, out, err)
+		}
+		// Not before its timeout: parking must not shorten it.
+		if took := time.Since(since); took < cfg.IdleTimeout-100*time.Millisecond {
+			t.Errorf("%s, parked: closed after %v, before its %v timeout", name, took, cfg.IdleTimeout)
+		}
+	}
+}
+
+// TestDrainTellsParkedConnectionsOld checks that a connection opened before the drain is
+// still old to it after it parked: a health check on it gets 200 and a close, not the 503
+// new connections get.
+func TestDrainTellsParkedConnectionsOld(t *testing.T) {
+	t.Parallel()
+	o := serveObserved(t, Defaults())
+	c, br := dialTCP(t, o.addr)
+	if a, err := exchange(t, c, br, get("/health")); err != nil || a.Status != 200 {
+		t.Fatal(a, err)
+	}
+	o.waitParked(t, "1")
+	o.drain.Start()
+	if a, err := exchange(t, c, br, get("/health")); err != nil || a.Status != 200 || !a.Close {
+		t.Errorf("GET /health on a parked connection from before the drain: %+v, %v; want 200 and a close", a, err)
+	}
+	fresh, freshBR := dialTCP(t, o.addr)
+	if a, err := exchange(t, fresh, freshBR, get("/health")); err != nil || a.Status != 503 {
+		t.Errorf("GET /health on a new connection while draining: %+v, %v; want 503", a, err)
+	}
+}
+
+// TestShutdownClosesParkedConnections checks that parked connections, which fasthttp does
+// not know, are closed when the server shuts down, and do not hold it.
+func TestShutdownClosesParkedConnections(t *testing.T) {
+	t.Parallel()
+	o := serveObserved(t, Defaults())
+	c, br := dialTCP(t, o.addr)
+	if a, err := exchange(t, c, br, get("/health")); err != nil || a.Status != 200 {
+		t.Fatal(a, err)
+	}
+	o.waitParked(t, "1")
+	start := time.Now()
+	if err := o.shutDown(t); err != nil {
+		t.Fatalf("shutdown with a parked connection: %v", err)
+	}
+	if out, err := io.ReadAll(br); err != nil || len(out) != 0 {
+		t.Errorf("the parked connection at shutdown: read %q, %v; want its end", out, err)
+	}
+	t.Logf("shutdown with a parked connection took %v", time.Since(start))
+}
