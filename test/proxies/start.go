@@ -4,7 +4,6 @@ package proxies
 
 import (
 	"bytes"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/getsmall/getsmall/test/internal/testbin"
 )
 
 // readyWithin bounds a proxy's start: Varnish compiles its VCL with cc first, about 2 s
@@ -31,19 +32,6 @@ func workDir(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return dir
-}
-
-// freePort finds a loopback port nothing listens on. The proxies take their port from a
-// configuration file, not from port 0; a port taken in between fails the start, with the
-// proxy's own message.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // versionOf is the first line p prints about its version.
@@ -68,7 +56,7 @@ func start(t *testing.T, p proxy, backend string) string {
 		t.Fatal(err)
 	}
 	t.Logf("%s: %s", p.name, versionOf(t, p, path))
-	dir, listen := workDir(t, p.name), freePort(t)
+	dir, listen := workDir(t, p.name), testbin.FreeAddr(t)
 	args, err := p.config(dir, listen, backend, os.Geteuid() == 0)
 	if err != nil {
 		t.Fatal(err)

@@ -6,10 +6,12 @@ package testbin
 import (
 	"bufio"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -66,4 +68,23 @@ func Serve(t testing.TB, bin string, env ...string) string {
 	}
 	t.Fatalf("%s printed no start-up line within %v", bin, startTimeout)
 	return ""
+}
+
+// FreePort is a loopback port that nothing listens on, for a program that takes its port from
+// a flag or a file rather than from port 0. Another process may take it before the program
+// does; the program's own error then says so.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// FreeAddr is FreePort's address, 127.0.0.1:PORT.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(t)))
 }
