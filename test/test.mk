@@ -1,5 +1,6 @@
 # The end-to-end tests (test/, a module of its own): every platform's binary under qemu-user,
-# every image on every platform, the docs' links and make targets, and the fork path. Pulled
+# every image on every platform, the docs' links and make targets, the fork path, RFC 9112
+# on the wire and the binary behind real reverse proxies. Pulled
 # in by the root Makefile when this folder exists. The image tests also push, sign and
 # release, so they need tools/ (crane, the test registry, cosign).
 
@@ -36,3 +37,15 @@ test-conformance: ## Hold the binary to RFC 9112 on the wire, every answer judge
 .PHONY: test-metrics
 test-metrics: ## Read the binary's /metrics with Prometheus's own text parser and hold the counts to the traffic sent
 	cd test && go test -tags metrics -count=1 -v -timeout 5m ./metrics/
+
+# need-sbin PROGRAM,PACKAGE: like need, also where Debian installs daemons (/usr/sbin), which a
+# user's PATH may lack.
+need-sbin = command -v $(1) >/dev/null 2>&1 || [ -x /usr/sbin/$(1) ] || { echo "make $@: $(1) not found: apt-get install $(2) (Debian)" >&2; exit 1; }
+
+.PHONY: test-proxies
+test-proxies: ## Run the build with a body route behind Debian's nginx, HAProxy, Varnish and Apache: bodies, 413 on an idle pooled connection, request smuggling
+	@$(call need-sbin,nginx,nginx-light)
+	@$(call need-sbin,haproxy,haproxy)
+	@$(call need-sbin,varnishd,varnish)
+	@$(call need-sbin,apache2,apache2)
+	cd test/proxies && go test -tags proxies -count=1 -v -timeout 10m .

@@ -3,7 +3,6 @@
 package conformance
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
@@ -14,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +20,7 @@ import (
 	"time"
 
 	"github.com/getsmall/getsmall/internal/testmake"
+	"github.com/getsmall/getsmall/test/internal/testbin"
 )
 
 const repoRoot = "../.."
@@ -63,39 +62,15 @@ func echoBinary(t *testing.T) string {
 	if b := os.Getenv("CONFORMANCE_ECHO_BINARY"); b != "" {
 		return b
 	}
-	bin := filepath.Join(t.TempDir(), "getsmall-echo")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "../cmd/getsmall-echo")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build getsmall-echo: %v\n%s", err, out)
-	}
-	return bin
+	return testbin.Echo(t)
 }
 
-// serve starts the binary on a loopback port with env and returns its address.
+// serve starts the binary on a loopback port with the suite's timeouts and env, and returns
+// its address.
 func serve(t *testing.T, bin string, env ...string) string {
 	t.Helper()
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
-	cmd.Env = append([]string{"READ_TIMEOUT=" + readTimeout.String(), "WRITE_TIMEOUT=" + writeTimeout.String(),
-		"IDLE_TIMEOUT=" + idleTimeout.String()}, env...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	serving := regexp.MustCompile(`: serving on (\S+) `)
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if m := serving.FindStringSubmatch(sc.Text()); m != nil {
-			go func() { _, _ = io.Copy(io.Discard, stderr) }()
-			return m[1]
-		}
-	}
-	t.Fatal("the binary printed no start-up line")
-	return ""
+	return testbin.Serve(t, bin, append([]string{"READ_TIMEOUT=" + readTimeout.String(), "WRITE_TIMEOUT=" + writeTimeout.String(),
+		"IDLE_TIMEOUT=" + idleTimeout.String()}, env...)...)
 }
 
 // seen is what one connection brought back.

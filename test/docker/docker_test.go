@@ -11,7 +11,6 @@ package docker
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/getsmall/getsmall/internal/budget"
 	"github.com/getsmall/getsmall/internal/testmake"
+	"github.com/getsmall/getsmall/test/internal/testbin"
 )
 
 const repoRoot = "../.."
@@ -111,16 +111,6 @@ func platforms(t *testing.T) []platform {
 		t.Fatal("PLATFORMS is empty")
 	}
 	return ps
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // get returns the status of GET url, retrying until the server answers or 10 s pass.
@@ -290,7 +280,7 @@ func checkNoShell(t *testing.T, tag string) {
 // answers, the hardening, the health status and a clean, quick stop.
 func runHardened(t *testing.T, tag string) {
 	t.Helper()
-	port := freePort(t)
+	port := testbin.FreePort(t)
 	name := fmt.Sprintf("getsmall-test-%d", port)
 	// No bridge network on CI machines: host networking, bound to loopback by ADDR.
 	runMake(t, "docker-run", "RUN_TAG="+strings.TrimPrefix(tag, "getsmall:"),

@@ -20,6 +20,7 @@ import (
 
 	"github.com/getsmall/getsmall/internal/rawhttp"
 	"github.com/getsmall/getsmall/memlimit"
+	"github.com/getsmall/getsmall/test/internal/testbin"
 )
 
 // attack is how long the slow connections and the load burst go on: longer than the
@@ -52,7 +53,7 @@ func TestMemoryUnderAttack(t *testing.T) {
 		img := tc.img
 		t.Run(fmt.Sprintf("%s %s MiB probe every %s", img.name, tc.memory, tc.health), func(t *testing.T) {
 			runMake(t, img.target)
-			port := freePort(t)
+			port := testbin.FreePort(t)
 			addr := fmt.Sprintf("127.0.0.1:%d", port)
 			name := fmt.Sprintf("getsmall-memtest-%d", port)
 			flags := "-d --name " + name + " --health-interval " + tc.health

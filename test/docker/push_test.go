@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/getsmall/getsmall/test/internal/testbin"
 )
 
 var pushedLine = regexp.MustCompile(`(?m)^pushed (\S+@sha256:[0-9a-f]{64})$`)
@@ -109,7 +111,7 @@ func pullAndRun(t *testing.T, ref, local string, p platform, host string) {
 	if pulled.ID != built.ID {
 		t.Errorf("%s for %s pulled image %s, built %s as %s", ref, p.name, pulled.ID, built.ID, local)
 	}
-	port := freePort(t)
+	port := testbin.FreePort(t)
 	name := fmt.Sprintf("getsmall-platform-%d", port)
 	started := time.Now()
 	dockerOut(t, "run", "-d", "--name", name, "--platform", p.name, "--network", "host",
@@ -196,7 +198,7 @@ func pullUPXByDigest(t *testing.T, registry string, refs [][]string) {
 		}
 	}
 
-	port := freePort(t)
+	port := testbin.FreePort(t)
 	name := fmt.Sprintf("getsmall-pulled-%d", port)
 	dockerOut(t, "run", "-d", "--name", name, "--network", "host", "-e", fmt.Sprintf("ADDR=127.0.0.1:%d", port),
 		"--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--memory", "16m", upxRef)

@@ -17,7 +17,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -32,6 +31,7 @@ import (
 
 	"github.com/getsmall/getsmall/internal/budget"
 	"github.com/getsmall/getsmall/internal/testmake"
+	"github.com/getsmall/getsmall/test/internal/testbin"
 )
 
 const repoRoot = "../.."
@@ -292,7 +292,7 @@ func serve(t *testing.T, platform, path string) {
 		t.Errorf("version: %v, output %q; want linux/%s", err, out, goarch)
 	}
 
-	addr := freeAddr(t)
+	addr := testbin.FreeAddr(t)
 	cmd := command(t, platform, path, "-addr", addr)
 	var log bytes.Buffer
 	cmd.Stderr = &log
@@ -348,14 +348,4 @@ func get(t *testing.T, url string, limit time.Duration, exited <-chan error) int
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
