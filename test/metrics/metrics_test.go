@@ -12,12 +12,10 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"testing"
 	"time"
+
+	"github.com/getsmall/getsmall/test/internal/testbin"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -33,39 +31,8 @@ type server struct{ addr, metrics string }
 // start builds and starts getsmall-echo with a small connection cap and the access log on.
 func start(t *testing.T) server {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "getsmall-echo")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, "../cmd/getsmall-echo")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build getsmall-echo: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
-	cmd.Env = []string{"METRICS_ADDR=127.0.0.1:0", "MAX_CONNS=3", "LOG_REQUESTS=1"}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	serving := regexp.MustCompile(`: serving on (\S+) `)
-	metrics := regexp.MustCompile(`: metrics on http://(\S+)/metrics$`)
-	var s server
-	sc := bufio.NewScanner(stderr)
-	for s.metrics == "" && sc.Scan() {
-		if m := serving.FindStringSubmatch(sc.Text()); m != nil {
-			s.addr = m[1]
-		}
-		if m := metrics.FindStringSubmatch(sc.Text()); m != nil {
-			s.metrics = m[1]
-		}
-	}
-	if s.addr == "" || s.metrics == "" {
-		t.Fatal("the binary printed no serving and metrics lines")
-	}
-	go func() { _, _ = io.Copy(io.Discard, stderr) }()
-	return s
+	addr, metrics := testbin.ServeMetrics(t, testbin.Echo(t), "MAX_CONNS=3", "LOG_REQUESTS=1")
+	return server{addr: addr, metrics: metrics}
 }
 
 // scrape parses /metrics with Prometheus's text parser and checks what every family must

@@ -47,6 +47,24 @@ var serving = regexp.MustCompile(`: serving on (\S+) `)
 // tested.
 func Serve(t testing.TB, bin string, env ...string) string {
 	t.Helper()
+	addr, _ := start(t, bin, false, env)
+	return addr
+}
+
+// ServeMetrics is Serve with the metrics on, on a loopback port of their own: it returns
+// the service's address and the metrics'.
+func ServeMetrics(t testing.TB, bin string, env ...string) (addr, metrics string) {
+	t.Helper()
+	return start(t, bin, true, append(env, "METRICS_ADDR=127.0.0.1:0"))
+}
+
+// metricsOn is the start-up line that follows serving's when the metrics are on.
+var metricsOn = regexp.MustCompile(`: metrics on http://(\S+)/metrics$`)
+
+// start runs bin and reads its start-up lines: the serving line, then the metrics line
+// when wantMetrics says the metrics are on.
+func start(t testing.TB, bin string, wantMetrics bool, env []string) (addr, metrics string) {
+	t.Helper()
 	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
 	cmd.Env = env
 	stderr, err := cmd.StderrPipe()
@@ -62,12 +80,18 @@ func Serve(t testing.TB, bin string, env ...string) string {
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
 		if m := serving.FindStringSubmatch(sc.Text()); m != nil {
+			addr = m[1]
+		}
+		if m := metricsOn.FindStringSubmatch(sc.Text()); m != nil {
+			metrics = m[1]
+		}
+		if addr != "" && (metrics != "" || !wantMetrics) {
 			go func() { _, _ = io.Copy(io.Discard, stderr) }()
-			return m[1]
+			return addr, metrics
 		}
 	}
 	t.Fatalf("%s printed no start-up line within %v", bin, startTimeout)
-	return ""
+	return "", ""
 }
 
 // FreePort is a loopback port that nothing listens on, for a program that takes its port from
