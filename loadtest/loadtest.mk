@@ -35,22 +35,42 @@ LT_STRACE_REQUESTS  ?= 20000
 # LT_FLOPPY=1 measures the floppy build (FLOPPY=1 UPX_FLAGS=--lzma) as getsmall-floppy; it
 # needs upx, so it is off when UPX_LEVELS is empty.
 LT_FLOPPY           ?= $(if $(strip $(UPX_LEVELS)),1,0)
+# The open-loop phase: every server at these percentages of nginx's measured maximum, for
+# LT_OPEN_DURATION per rate, in LT_OPEN_ROUNDS interleaved rounds (0: skip it).
+LT_OPEN_PERCENTS    ?= 25 50 75 90
+LT_OPEN_ROUNDS      ?= 3
+LT_OPEN_DURATION    ?= 3s
+# Starts of each Go server with GODEBUG=inittrace=1: where start-up goes before main.
+LT_INIT_RUNS        ?= 5
+# LT_BEFORE=/path/to/an/older/getsmall measures that binary as getsmall-before in the same
+# rounds: a before/after comparison from one run.
+LT_BEFORE           ?=
+# LT_LOG=1 measures getsmall-log: the plain binary with LOG_REQUESTS=1 (an access-log line
+# per request on stdout, which the study sends to /dev/null). Binaries without the flag
+# ignore it and measure as getsmall does.
+LT_LOG              ?= 1
 # More flags for the study, e.g. LT_ARGS="-variant mine=/path/to/getsmall" to measure a build of yours.
 LT_ARGS             ?=
 
 # The load test's own tools: hey at the version the root go.mod's tool line pins (the one
-# tool the product's go.mod names: `go tool hey` works in any fork), the net/http baseline
-# built like getsmall, and the floppy build through the build-upx target.
+# tool the product's go.mod names: `go tool hey` works in any fork), the peers (net/http,
+# bare fasthttp, nbio) built like getsmall, the fixed-rate generator, and the floppy build
+# through the build-upx target.
+LT_PEERS := nethttp fasthttp nbio
+
 .PHONY: loadtest-tools
 loadtest-tools: build
 	@go build -o $(BIN_DIR)/hey github.com/rakyll/hey || \
 	  { echo "make $@: cannot build hey (go.mod pins github.com/rakyll/hey): is the Go module proxy reachable?" >&2; exit 1; }
-	cd loadtest && $(GO_BUILD) -o $(abspath $(BIN_DIR))/nethttp ./nethttp
+	cd loadtest && $(GO_BUILD) -o $(abspath $(BIN_DIR))/ $(addprefix ./,$(LT_PEERS)) ./cmd/openloop
 ifeq ($(LT_FLOPPY),1)
 	@$(MAKE) --no-print-directory build-upx FLOPPY=1 UPX_FLAGS=--lzma
 endif
 
-LOADTEST = $(LT_GO) run ./cmd/loadtest -getsmall $(abspath $(BIN)) -nethttp $(abspath $(BIN_DIR))/nethttp -hey $(abspath $(BIN_DIR))/hey \
+LOADTEST = $(LT_GO) run ./cmd/loadtest -getsmall $(abspath $(BIN)) -hey $(abspath $(BIN_DIR))/hey \
+  $(foreach p,$(LT_PEERS),-$(p) $(abspath $(BIN_DIR))/$(p)) -openloop $(abspath $(BIN_DIR))/openloop \
+  -open-percents "$(LT_OPEN_PERCENTS)" -open-rounds $(LT_OPEN_ROUNDS) -open-duration $(LT_OPEN_DURATION) -init-runs $(LT_INIT_RUNS) \
+  -log=$(if $(filter 1,$(LT_LOG)),true,false) $(if $(LT_BEFORE),-variant $(NAME_BASE)-before=$(abspath $(LT_BEFORE))) \
   -upx-levels "$(UPX_LEVELS)" -requests $(LT_REQUESTS) $(if $(LT_DURATION),-duration $(LT_DURATION)) \
   -warmup $(LT_WARMUP) -concurrency $(LT_CONCURRENCY) -rounds $(LT_ROUNDS) -retries $(LT_RETRIES) \
   -min-clean $(LT_MIN_CLEAN) -disturbed-below $(LT_DISTURBED_BELOW) -far-factor $(LT_FAR_FACTOR) -quiet-wait $(LT_QUIET_WAIT) \
@@ -61,13 +81,14 @@ LOADTEST = $(LT_GO) run ./cmd/loadtest -getsmall $(abspath $(BIN)) -nethttp $(ab
   -pin=$(if $(filter 1,$(LT_PIN)),true,false) -port $(LT_PORT) -out $(LT_RESULTS) $(LT_ARGS)
 
 .PHONY: loadtest
-loadtest: loadtest-tools ## Measure size, cold start, RSS, healthcheck cost and throughput in rounds (wrk, hey, net/http, nginx)
+loadtest: loadtest-tools ## Measure size, cold start, RSS, healthcheck cost, throughput in rounds and tail latency at fixed rates, against net/http, bare fasthttp, nbio and nginx
 	$(LOADTEST)
 
 .PHONY: loadtest-quick
 loadtest-quick: ## The same study, small and fast (about two minutes)
 	@$(MAKE) --no-print-directory loadtest UPX_LEVELS=--lzma LT_REQUESTS=20000 LT_DURATION= LT_WARMUP=2000 \
-	  LT_ROUNDS=3 LT_RETRIES=4 LT_COLD_RUNS=20 LT_HEALTHCHECK_RUNS=10 LT_WRK_DURATION=1s
+	  LT_ROUNDS=3 LT_RETRIES=4 LT_COLD_RUNS=20 LT_HEALTHCHECK_RUNS=10 LT_WRK_DURATION=1s \
+	  LT_OPEN_ROUNDS=1 LT_OPEN_DURATION=1s LT_INIT_RUNS=3
 
 .PHONY: loadtest-check
 loadtest-check: ## Verify the latest results: every variant, no errors, enough undisturbed runs, cold starts within budgets.txt

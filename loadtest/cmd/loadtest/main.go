@@ -1,5 +1,5 @@
 // Command loadtest runs getsmall's load-test study on loopback and writes report.md,
-// report.json and chart.svg under a timestamped results directory. `loadtest check DIR`
+// report.json, chart.svg and latency.svg under a timestamped results directory. `loadtest check DIR`
 // verifies such a directory (CI runs it after make loadtest-quick); `loadtest render DIR`
 // redraws report.md and chart.svg from its report.json. make loadtest and make
 // loadtest-quick build the binaries and pass every parameter.
@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +50,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.Getsmall, "getsmall", "bin/getsmall", "the plain getsmall binary")
 	fs.StringVar(&c.NetHTTP, "nethttp", "bin/nethttp", "the net/http baseline binary")
 	fs.StringVar(&c.Hey, "hey", "bin/hey", "the hey binary")
+	fs.StringVar(&c.Fasthttp, "fasthttp", "bin/fasthttp", "the bare-fasthttp peer binary")
+	fs.StringVar(&c.NBIO, "nbio", "bin/nbio", "the nbio peer binary")
+	fs.StringVar(&c.OpenLoop, "openloop", "bin/openloop", "the fixed-rate generator binary (cmd/openloop)")
+	fs.IntVar(&c.OpenRounds, "open-rounds", 3, "open-loop rounds: every server at every fixed rate once per round (0: skip the phase)")
+	fs.DurationVar(&c.OpenDuration, "open-duration", 3*time.Second, "open-loop run duration per server, rate and round")
+	percents := fs.String("open-percents", "25 50 75 90", "the fixed rates, in percent of nginx's measured maximum, space-separated")
+	fs.IntVar(&c.InitRuns, "init-runs", 5, "starts per Go server with GODEBUG=inittrace=1 (0: skip)")
+	logVariant := fs.Bool("log", true, "measure getsmall-log too: the plain binary with LOG_REQUESTS=1, one access-log line per request to a stdout the study discards")
 	levels := fs.String("upx-levels", "--best --lzma", "UPX levels to pack and measure, space-separated; empty for none")
 	fs.IntVar(&c.Requests, "requests", 50000, "requests per hey run")
 	fs.DurationVar(&c.Duration, "duration", 0, "duration per hey run instead of -requests")
@@ -83,6 +92,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	c.UPXLevels = strings.Fields(*levels)
+	for _, f := range strings.Fields(*percents) {
+		p, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			return fmt.Errorf("-open-percents: %q is not a number", f)
+		}
+		c.OpenPercents = append(c.OpenPercents, p)
+	}
+	if *logVariant {
+		c.Extra = append(c.Extra, study.Extra{Name: "getsmall-log", Path: c.Getsmall, Env: []string{"LOG_REQUESTS=1"}})
+	}
 	c.UPX = lookPath("upx")
 	c.Nginx = lookPath("nginx")
 	c.Wrk = lookPath("wrk")
@@ -125,7 +144,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprint(stdout, r.Markdown())
-	fmt.Fprintf(stdout, "\nwrote %s/{report.md,report.json,chart.svg}\n", dir)
+	fmt.Fprintf(stdout, "\nwrote %s/{report.md,report.json,chart.svg,latency.svg}\n", dir)
 	return nil
 }
 
