@@ -58,11 +58,14 @@ LT_ARGS             ?=
 # through the build-upx target.
 LT_PEERS := nethttp fasthttp nbio
 
+.PHONY: loadtest-peers
+loadtest-peers:
+	cd loadtest && $(GO_BUILD) -o $(abspath $(BIN_DIR))/ $(addprefix ./,$(LT_PEERS)) ./cmd/openloop
+
 .PHONY: loadtest-tools
-loadtest-tools: build
+loadtest-tools: build loadtest-peers
 	@go build -o $(BIN_DIR)/hey github.com/rakyll/hey || \
 	  { echo "make $@: cannot build hey (go.mod pins github.com/rakyll/hey): is the Go module proxy reachable?" >&2; exit 1; }
-	cd loadtest && $(GO_BUILD) -o $(abspath $(BIN_DIR))/ $(addprefix ./,$(LT_PEERS)) ./cmd/openloop
 ifeq ($(LT_FLOPPY),1)
 	@$(MAKE) --no-print-directory build-upx FLOPPY=1 UPX_FLAGS=--lzma
 endif
@@ -105,10 +108,21 @@ SOAK_DURATION ?= 10m
 soak: build ## Soak bin/getsmall with millions of mixed requests; memory, goroutines and fds must settle (SOAK_REQUESTS, SOAK_DURATION)
 	$(LT_GO) run ./cmd/soak run -getsmall $(abspath $(BIN)) -requests $(SOAK_REQUESTS) -duration $(SOAK_DURATION) -out $(LT_RESULTS)/soak
 
+# make memcost and memcost-idle: getsmall beside its peers (net/http, bare fasthttp, nbio,
+# nginx with one worker, and LT_BEFORE when set), each on one core holding MEMCOST_CONNS idle
+# keep-alive connections; memcost adds getsmall's connection states as a process and in
+# both images.
+MEMCOST_CONNS ?= 10000
+MEMCOST = $(LT_GO) run ./cmd/soak memcost -getsmall $(abspath $(BIN)) -idle-conns $(MEMCOST_CONNS) \
+  $(foreach p,$(LT_PEERS),-$(p) $(abspath $(BIN_DIR))/$(p)) $(if $(LT_BEFORE),-before $(abspath $(LT_BEFORE))) -out $(LT_RESULTS)/memcost
+
 .PHONY: memcost
-memcost: build-upx docker-build docker-build-upx ## Measure what a connection costs in each state, as a process and in both images at 16 MiB
-	$(LT_GO) run ./cmd/soak memcost -getsmall $(abspath $(BIN)) -getsmall-upx $(abspath $(BIN_UPX)) -tag $(VERSION) -docker $(DOCKER) \
-	  -repo $(CURDIR) -out $(LT_RESULTS)/memcost
+memcost: build-upx docker-build docker-build-upx loadtest-peers ## Measure KiB per idle connection beside net/http, fasthttp, nbio and nginx, and each connection state as a process and in both images
+	$(MEMCOST) -getsmall-upx $(abspath $(BIN_UPX)) -tag $(VERSION) -docker $(DOCKER) -repo $(CURDIR)
+
+.PHONY: memcost-idle
+memcost-idle: build loadtest-peers ## Only the side-by-side: KiB per idle keep-alive connection for getsmall, net/http, fasthttp, nbio and nginx (no Docker)
+	$(MEMCOST) -shapes=false
 
 .PHONY: test-loadtest
 test-loadtest: ## Run the load-test module's own tests (parsers, report, statistics, soak shapes; Linux)

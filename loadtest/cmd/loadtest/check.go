@@ -13,6 +13,7 @@ import (
 
 	"github.com/getsmall/getsmall/internal/budget"
 	"github.com/getsmall/getsmall/loadtest/internal/report"
+	"github.com/getsmall/getsmall/loadtest/internal/syspath"
 )
 
 // errCheck marks a results directory that failed verification.
@@ -26,7 +27,7 @@ var errCheck = errors.New("check failed")
 // there is one.
 func check(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("loadtest check", flag.ContinueOnError)
-	requireNginx := fs.Bool("require-nginx", lookPath("nginx") != "", "fail when nginx was not measured")
+	requireNginx := fs.Bool("require-nginx", syspath.Look("nginx") != "", "fail when nginx was not measured")
 	minClean := fs.Int("min-clean", 0, "clean runs per server and tool to require (0: what the study was run with)")
 	budgetsFile := fs.String("budgets", "../budgets.txt", "the template's budgets: the cold starts are held to cold-start-plain-vs-nethttp-percent and cold-start-upx-lzma-vs-nethttp-percent")
 	if err := fs.Parse(args); err != nil {

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/getsmall/getsmall/loadtest/internal/report"
 	"github.com/getsmall/getsmall/loadtest/internal/study"
+	"github.com/getsmall/getsmall/loadtest/internal/syspath"
 )
 
 func main() {
@@ -102,12 +102,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *logVariant {
 		c.Extra = append(c.Extra, study.Extra{Name: "getsmall-log", Path: c.Getsmall, Env: []string{"LOG_REQUESTS=1"}})
 	}
-	c.UPX = lookPath("upx")
-	c.Nginx = lookPath("nginx")
-	c.Wrk = lookPath("wrk")
-	c.Taskset = lookPath("taskset")
+	c.UPX = syspath.Look("upx")
+	c.Nginx = syspath.Look("nginx")
+	c.Wrk = syspath.Look("wrk")
+	c.Taskset = syspath.Look("taskset")
 	if c.StraceRequests > 0 {
-		c.Strace = lookPath("strace")
+		c.Strace = syspath.Look("strace")
 	}
 	if c.Pin && !study.CanPin() {
 		fmt.Fprintln(stderr, "loadtest: one CPU only: not pinning")
@@ -146,18 +146,4 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprint(stdout, r.Markdown())
 	fmt.Fprintf(stdout, "\nwrote %s/{report.md,report.json,chart.svg,latency.svg}\n", dir)
 	return nil
-}
-
-// lookPath finds a tool on PATH or in the sbin directories a non-root PATH may lack.
-func lookPath(name string) string {
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin"} {
-		p := filepath.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
-			return p
-		}
-	}
-	return ""
 }

@@ -10,7 +10,7 @@ import (
 // Latency chart geometry, in SVG user units.
 const (
 	latLabel = 150 // left column for server names
-	latText  = 250 // right column for the numbers
+	latText  = 220 // right column for the numbers
 	latRow   = 16
 	latGap   = 5
 )
@@ -42,10 +42,11 @@ func (r *Report) LatencyChart() string {
 		}
 	}
 	var body strings.Builder
-	fmt.Fprintf(&body, `<text x="10" y="24" class="title">getsmall load test, %s: latency at fixed rates, counted from when each request was due (%s, %d cores)</text>`+"\n",
-		r.Date.UTC().Format("2006-01-02"), html.EscapeString(r.Machine.CPUModel), r.Machine.Cores)
-	legend(&body, 44)
-	y := 70
+	fmt.Fprintf(&body, `<text x="10" y="24" class="title">Latency at fixed rates, counted from when each request was due</text>`+"\n")
+	fmt.Fprintf(&body, `<text x="10" y="42" class="sub">getsmall load test, %s, %s, %d cores; rates in %% of %s, %s req/s</text>`+"\n",
+		r.Date.UTC().Format("2006-01-02"), html.EscapeString(r.Machine.CPUModel), r.Machine.Cores, html.EscapeString(r.Params.RefFrom), thousands(int64(r.Params.RefRPS)))
+	legend(&body, 64)
+	y := 84
 	if len(vs) == 0 || hi <= 0 {
 		fmt.Fprintf(&body, `<text x="10" y="%d">no open-loop run</text>`+"\n", y+14)
 		y += 30
@@ -66,7 +67,7 @@ func (r *Report) LatencyChart() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n",
 		chartWidth, y+10, chartWidth, y+10)
-	b.WriteString(`<style>.title{font-size:15px;font-weight:bold}.head{font-size:13px;font-weight:bold}.label{text-anchor:end}.own{font-weight:bold}.axis{fill:#666;font-size:10px;text-anchor:middle}</style>` + "\n")
+	b.WriteString(`<style>.title{font-size:15px;font-weight:bold}.head{font-size:13px;font-weight:bold}.label{text-anchor:end}.own{font-weight:bold}.axis{fill:#666;font-size:10px;text-anchor:middle}.sub{fill:#444}.cols{fill:#666;font-size:11px}</style>` + "\n")
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", chartWidth, y+10)
 	b.WriteString(body.String())
 	b.WriteString("</svg>\n")
@@ -90,6 +91,7 @@ func legend(b *strings.Builder, y int) {
 func latencyPanel(b *strings.Builder, y, j int, vs []Variant, x func(float64) float64, lo, hi float64) int {
 	rr0 := vs[0].OpenLoop[j]
 	fmt.Fprintf(b, `<text x="10" y="%d" class="head">%s %% of the reference: %s req/s</text>`+"\n", y+14, trim(rr0.Percent), thousands(int64(rr0.RPS)))
+	fmt.Fprintf(b, `<text x="%d" y="%d" class="cols">p50 · p99 · p99.9 · max, ms</text>`+"\n", chartWidth-latText, y+14)
 	y += 22
 	top, bottom := y, y+len(vs)*(latRow+latGap)
 	for d := lo; d <= hi*1.0001; d *= 10 { // decade grid with its labels
@@ -117,7 +119,7 @@ func latencyPanel(b *strings.Builder, y, j int, vs []Variant, x func(float64) fl
 				fmt.Fprintf(b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"/>`+"\n", x0, y, math.Max(x(seg.to)-x0, 1), latRow, seg.color)
 			}
 			fmt.Fprintf(b, `<circle class="worst" cx="%.1f" cy="%.1f" r="4" fill="%s"/>`+"\n", x(rr.MaxMs), mid, colorMax)
-			text = fmt.Sprintf("p50 %s · p99 %s · p99.9 %s · max %s ms", msText(rr.P50Ms), msText(rr.P99Ms), msText(rr.P999Ms), msText(rr.MaxMs))
+			text = fmt.Sprintf("%s · %s · %s · %s", msText(rr.P50Ms), msText(rr.P99Ms), msText(rr.P999Ms), msText(rr.MaxMs))
 		}
 		fmt.Fprintf(b, `<text x="%d" y="%.1f">%s</text>`+"\n", chartWidth-latText, mid+4, text)
 		if v.Name == Nginx && rr.Clean > 0 {
