@@ -163,7 +163,11 @@ func idleServers(fs *flag.FlagSet, getsmall, before, nginxBin, addr string, conn
 	}
 	for _, p := range peers {
 		if bin := fs.Lookup(p).Value.String(); bin != "" {
-			servers = append(servers, soak.IdleServer{Name: p, Argv: []string{bin, "-addr", addr, "-idle-timeout", idle.String()}, Env: []string{"GOMAXPROCS=1"}})
+			name := map[string]string{"nethttp": "net/http"}[p]
+			if name == "" {
+				name = p
+			}
+			servers = append(servers, soak.IdleServer{Name: name, Argv: []string{bin, "-addr", addr, "-idle-timeout", idle.String()}, Env: []string{"GOMAXPROCS=1"}})
 		}
 	}
 	if nginxBin != "" {

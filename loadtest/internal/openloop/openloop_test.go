@@ -38,9 +38,9 @@ func TestNextResponse(t *testing.T) {
 	}
 }
 
-// serve answers every request on a loopback listener with answer, pipelined requests
-// included, until the test ends.
-func serve(t *testing.T, answer string) string {
+// listen serves every connection of a loopback listener with handle until the test ends,
+// and returns its address.
+func listen(t *testing.T, handle func(c net.Conn, br *bufio.Reader)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -55,22 +55,28 @@ func serve(t *testing.T, answer string) string {
 			}
 			go func() {
 				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if line == "\r\n" {
-						if _, err := c.Write([]byte(answer)); err != nil {
-							return
-						}
-					}
-				}
+				handle(c, bufio.NewReader(c))
 			}()
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// serve answers every request with answer, pipelined requests included.
+func serve(t *testing.T, answer string) string {
+	return listen(t, func(c net.Conn, br *bufio.Reader) {
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if line == "\r\n" {
+				if _, err := c.Write([]byte(answer)); err != nil {
+					return
+				}
+			}
+		}
+	})
 }
 
 func TestRunCountsEveryAnswer(t *testing.T) {
@@ -100,31 +106,17 @@ func TestRunCountsClosedConnectionsAsErrors(t *testing.T) {
 	t.Parallel()
 	// A server that answers once per connection, then closes it: everything sent after that
 	// first answer on a connection fails, and the run still ends.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
+	addr := listen(t, func(c net.Conn, br *bufio.Reader) {
+		for line := ""; line != "\r\n"; {
+			var err error
+			if line, err = br.ReadString('\n'); err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for line := ""; line != "\r\n"; {
-					if line, err = br.ReadString('\n'); err != nil {
-						return
-					}
-				}
-				_, _ = c.Write([]byte(ok))
-				time.Sleep(50 * time.Millisecond) // let more requests arrive unread
-			}()
 		}
-	}()
-	r, err := Run(Config{Addr: ln.Addr().String(), Path: "/health", Rate: 1000, Duration: 200 * time.Millisecond, Conns: 2, Timeout: 5 * time.Second})
+		_, _ = c.Write([]byte(ok))
+		time.Sleep(50 * time.Millisecond) // let more requests arrive unread
+	})
+	r, err := Run(Config{Addr: addr, Path: "/health", Rate: 1000, Duration: 200 * time.Millisecond, Conns: 2, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

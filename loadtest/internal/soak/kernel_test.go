@@ -1,6 +1,9 @@
 package soak
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestKernelCounters(t *testing.T) {
 	t.Parallel()
@@ -22,5 +25,24 @@ func TestKernelCounters(t *testing.T) {
 	a, b := Kernel{SockstatMem: 10, Slab: 100}, Kernel{SockstatMem: 4, Slab: 30}
 	if d := a.Sub(b); d != (Kernel{SockstatMem: 6, Slab: 70}) {
 		t.Errorf("Sub = %+v", d)
+	}
+}
+
+func TestIdleMarkdown(t *testing.T) {
+	t.Parallel()
+	c := IdleCost{Server: "getsmall", Conns: 10000,
+		Start: Sample{Anon: 1 << 20, File: 5 << 20}, Held: Sample{Anon: 1<<20 + 130_000<<10, File: 5 << 20, Sockets: 0},
+		Kernel: Kernel{SockstatMem: 0, Slab: 64_000_000}}
+	if got := c.PerConn() / 1024; got != 13 {
+		t.Errorf("KiB per connection = %v, want 13 (130,000 KiB over 10,000)", got)
+	}
+	md := IdleMarkdown([]IdleCost{c, {Server: "nothing held"}})
+	for _, want := range []string{"| getsmall | 10000 | 6144 | 136144 | **13.0** | 0.00 | 6.25 | 0.00 |", "| nothing held | 0 |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if IdleMarkdown(nil) != "" {
+		t.Error("no servers gave a table")
 	}
 }
