@@ -94,7 +94,7 @@ loadtest-quick: ## The same study, small and fast (about two minutes)
 	  LT_OPEN_ROUNDS=1 LT_OPEN_DURATION=1s LT_INIT_RUNS=3
 
 .PHONY: loadtest-check
-loadtest-check: ## Verify the latest results: every variant, no errors, enough undisturbed runs, cold starts within budgets.txt
+loadtest-check: ## Verify the latest results: every variant and rate, no errors, enough undisturbed runs, cold starts within budgets.txt's ratios to net/http
 	$(LT_GO) run ./cmd/loadtest check -budgets $(CURDIR)/budgets.txt $(if $(filter-out 0,$(LT_MIN_CLEAN)),-min-clean $(LT_MIN_CLEAN)) $(LT_RESULTS)/latest
 
 # Holding the memory model: the soak, and the measurement the model comes from (make fuzz,
@@ -125,7 +125,7 @@ memcost-idle: build loadtest-peers ## Only the side-by-side: KiB per idle keep-a
 	$(MEMCOST) -shapes=false
 
 .PHONY: test-loadtest
-test-loadtest: ## Run the load-test module's own tests (parsers, report, statistics, soak shapes; Linux)
+test-loadtest: ## Run the load-test module's own tests (parsers, report, statistics, generator, peers, soak shapes; Linux)
 	$(LT_GO) test -count=1 ./...
 
 # What a device pays for a socket-activated start (packaging/'s getsmall.socket): the first

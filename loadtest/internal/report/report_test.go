@@ -309,6 +309,19 @@ func TestAnalyzeOpenLoop(t *testing.T) {
 	if ref, from := ReferenceRPS(r.Variants); ref != 72000 || !strings.HasPrefix(from, "nginx's") {
 		t.Errorf("reference %v from %q, want nginx's wrk median 72,000", ref, from)
 	}
+	busy := fixed() // nothing clean: every run's median, said so
+	for _, v := range busy.Variants {
+		for _, tool := range []string{Wrk, Hey} {
+			if t := v.Throughput.Tool(tool); t != nil {
+				for i := range t.Runs {
+					t.Runs[i].Disturbed = true
+				}
+			}
+		}
+	}
+	if ref, from := ReferenceRPS(busy.Variants); ref != 72000 || !strings.Contains(from, "disturbed ones included") {
+		t.Errorf("reference without a clean run %v from %q, want the median of nginx's wrk runs, 72,000, said so", ref, from)
+	}
 	r.Variants = r.Variants[:3] // no nginx: plain getsmall's wrk median
 	if ref, from := ReferenceRPS(r.Variants); ref != 71000 || !strings.HasPrefix(from, "getsmall's") {
 		t.Errorf("reference without nginx %v from %q, want getsmall's 71,000", ref, from)
