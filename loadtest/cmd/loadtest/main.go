@@ -1,7 +1,7 @@
 // Command loadtest runs getsmall's load-test study on loopback and writes report.md,
-// report.json, chart.svg and latency.svg under a timestamped results directory. `loadtest check DIR`
-// verifies such a directory (CI runs it after make loadtest-quick); `loadtest render DIR`
-// redraws report.md and chart.svg from its report.json. make loadtest and make
+// report.json, chart.svg and latency.svg under a timestamped results directory. `loadtest
+// check DIR` verifies such a directory (CI runs it after make loadtest-quick); `loadtest
+// render DIR` redraws report.md and the charts from its report.json. make loadtest and make
 // loadtest-quick build the binaries and pass every parameter.
 package main
 
@@ -33,7 +33,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		switch args[0] {
 		case "check":
 			return check(args[1:], stdout)
-		case "render": // redraw report.md and chart.svg from a report.json
+		case "render": // redraw report.md and the charts from a report.json
 			if len(args) != 2 {
 				return errors.New("usage: loadtest render RESULTS_DIR")
 			}
