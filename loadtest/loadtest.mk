@@ -88,7 +88,7 @@ loadtest: loadtest-tools ## Measure size, cold start, RSS, healthcheck cost, thr
 	$(LOADTEST)
 
 .PHONY: loadtest-quick
-loadtest-quick: ## The same study, small and fast (about two minutes)
+loadtest-quick: ## The same study, small and fast (about three minutes)
 	@$(MAKE) --no-print-directory loadtest UPX_LEVELS=--lzma LT_REQUESTS=20000 LT_DURATION= LT_WARMUP=2000 \
 	  LT_ROUNDS=3 LT_RETRIES=4 LT_COLD_RUNS=20 LT_HEALTHCHECK_RUNS=10 LT_WRK_DURATION=1s \
 	  LT_OPEN_ROUNDS=1 LT_OPEN_DURATION=1s LT_INIT_RUNS=3
