@@ -100,7 +100,7 @@ func (g *gen) open() error {
 		}
 		g.conns = append(g.conns, c)
 		g.idle = append(g.idle, c)
-		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(i)} //nolint:gosec // i < Conns
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(i)}
 		if err := syscall.EpollCtl(g.epfd, syscall.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
 			return err
 		}
@@ -270,7 +270,7 @@ func (g *gen) wait(events []syscall.EpollEvent, ns int64) (int, error) {
 			uintptr(len(events)), uintptr(unsafe.Pointer(&ts)), 0, 0) //nolint:gosec // as above
 		switch errno {
 		case 0:
-			return int(r), nil //nolint:gosec // at most len(events)
+			return int(r), nil
 		case syscall.EINTR:
 			return 0, nil
 		case syscall.ENOSYS:

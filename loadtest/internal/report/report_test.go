@@ -216,31 +216,8 @@ func TestChart(t *testing.T) {
 
 	// Well-formed XML, with one bar per variant in the cold-start and size panels and one
 	// per measured server in the throughput panel.
-	dec := xml.NewDecoder(strings.NewReader(svg))
-	bars, markers, hatched := 0, 0, 0
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("chart is not well-formed XML: %v", err)
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		for _, a := range se.Attr {
-			switch {
-			case a.Name.Local == "class" && a.Value == "bar":
-				bars++
-			case a.Name.Local == "class" && a.Value == "marker":
-				markers++
-			case a.Name.Local == "fill" && a.Value == "url(#hatch)":
-				hatched++
-			}
-		}
-	}
+	n := attrCounts(t, svg)
+	bars, markers, hatched := n["class=bar"], n["class=marker"], n["fill=url(#hatch)"]
 	if want := 4 + 4 + 3; bars != want {
 		t.Errorf("%d bars, want %d", bars, want)
 	}
@@ -343,27 +320,8 @@ func TestSummarizeInits(t *testing.T) {
 func TestLatencyChart(t *testing.T) {
 	t.Parallel()
 	svg := fixed().LatencyChart()
-	dec := xml.NewDecoder(strings.NewReader(svg))
-	worst, refs := 0, 0
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("latency chart is not well-formed XML: %v", err)
-		}
-		if se, ok := tok.(xml.StartElement); ok {
-			for _, a := range se.Attr {
-				if a.Name.Local == "class" && a.Value == "worst" {
-					worst++
-				}
-				if a.Name.Local == "class" && a.Value == "ref" {
-					refs++
-				}
-			}
-		}
-	}
+	n := attrCounts(t, svg)
+	worst, refs := n["class=worst"], n["class=ref"]
 	// Two servers with clean runs at two rates; nginx's p99 marked at each rate.
 	if worst != 4 || refs != 2 {
 		t.Errorf("%d worst dots and %d nginx lines, want 4 and 2", worst, refs)
@@ -376,5 +334,27 @@ func TestLatencyChart(t *testing.T) {
 	empty := &Report{}
 	if !strings.Contains(empty.LatencyChart(), "no open-loop run") {
 		t.Error("a report without open-loop runs draws bars")
+	}
+}
+
+// attrCounts reads an SVG through, failing the test unless it is well-formed XML, and counts
+// each attribute's values as "name=value".
+func attrCounts(t *testing.T, svg string) map[string]int {
+	t.Helper()
+	n := map[string]int{}
+	dec := xml.NewDecoder(strings.NewReader(svg))
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return n
+		}
+		if err != nil {
+			t.Fatalf("not well-formed XML: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			for _, a := range se.Attr {
+				n[a.Name.Local+"="+a.Value]++
+			}
+		}
 	}
 }
