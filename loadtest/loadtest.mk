@@ -35,22 +35,45 @@ LT_STRACE_REQUESTS  ?= 20000
 # LT_FLOPPY=1 measures the floppy build (FLOPPY=1 UPX_FLAGS=--lzma) as getsmall-floppy; it
 # needs upx, so it is off when UPX_LEVELS is empty.
 LT_FLOPPY           ?= $(if $(strip $(UPX_LEVELS)),1,0)
+# The open-loop phase: every server at these percentages of nginx's measured maximum, for
+# LT_OPEN_DURATION per rate, in LT_OPEN_ROUNDS interleaved rounds (0: skip it).
+LT_OPEN_PERCENTS    ?= 25 50 75 90
+LT_OPEN_ROUNDS      ?= 3
+LT_OPEN_DURATION    ?= 3s
+# Starts of each Go server with GODEBUG=inittrace=1: where start-up goes before main.
+LT_INIT_RUNS        ?= 5
+# LT_BEFORE=/path/to/an/older/getsmall measures that binary as getsmall-before in the same
+# rounds: a before/after comparison from one run.
+LT_BEFORE           ?=
+# LT_LOG=1 measures getsmall-log: the plain binary with LOG_REQUESTS=1 (an access-log line
+# per request on stdout, which the study sends to /dev/null). Binaries without the flag
+# ignore it and measure as getsmall does.
+LT_LOG              ?= 1
 # More flags for the study, e.g. LT_ARGS="-variant mine=/path/to/getsmall" to measure a build of yours.
 LT_ARGS             ?=
 
 # The load test's own tools: hey at the version the root go.mod's tool line pins (the one
-# tool the product's go.mod names: `go tool hey` works in any fork), the net/http baseline
-# built like getsmall, and the floppy build through the build-upx target.
+# tool the product's go.mod names: `go tool hey` works in any fork), the peers (net/http,
+# bare fasthttp, nbio) built like getsmall, the fixed-rate generator, and the floppy build
+# through the build-upx target.
+LT_PEERS := nethttp fasthttp nbio
+
+.PHONY: loadtest-peers
+loadtest-peers:
+	cd loadtest && $(GO_BUILD) -o $(abspath $(BIN_DIR))/ $(addprefix ./,$(LT_PEERS)) ./cmd/openloop
+
 .PHONY: loadtest-tools
-loadtest-tools: build
+loadtest-tools: build loadtest-peers
 	@go build -o $(BIN_DIR)/hey github.com/rakyll/hey || \
 	  { echo "make $@: cannot build hey (go.mod pins github.com/rakyll/hey): is the Go module proxy reachable?" >&2; exit 1; }
-	cd loadtest && $(GO_BUILD) -o $(abspath $(BIN_DIR))/nethttp ./nethttp
 ifeq ($(LT_FLOPPY),1)
 	@$(MAKE) --no-print-directory build-upx FLOPPY=1 UPX_FLAGS=--lzma
 endif
 
-LOADTEST = $(LT_GO) run ./cmd/loadtest -getsmall $(abspath $(BIN)) -nethttp $(abspath $(BIN_DIR))/nethttp -hey $(abspath $(BIN_DIR))/hey \
+LOADTEST = $(LT_GO) run ./cmd/loadtest -getsmall $(abspath $(BIN)) -hey $(abspath $(BIN_DIR))/hey \
+  $(foreach p,$(LT_PEERS),-$(p) $(abspath $(BIN_DIR))/$(p)) -openloop $(abspath $(BIN_DIR))/openloop \
+  -open-percents "$(LT_OPEN_PERCENTS)" -open-rounds $(LT_OPEN_ROUNDS) -open-duration $(LT_OPEN_DURATION) -init-runs $(LT_INIT_RUNS) \
+  -log=$(if $(filter 1,$(LT_LOG)),true,false) $(if $(LT_BEFORE),-variant $(NAME_BASE)-before=$(abspath $(LT_BEFORE))) \
   -upx-levels "$(UPX_LEVELS)" -requests $(LT_REQUESTS) $(if $(LT_DURATION),-duration $(LT_DURATION)) \
   -warmup $(LT_WARMUP) -concurrency $(LT_CONCURRENCY) -rounds $(LT_ROUNDS) -retries $(LT_RETRIES) \
   -min-clean $(LT_MIN_CLEAN) -disturbed-below $(LT_DISTURBED_BELOW) -far-factor $(LT_FAR_FACTOR) -quiet-wait $(LT_QUIET_WAIT) \
@@ -61,16 +84,17 @@ LOADTEST = $(LT_GO) run ./cmd/loadtest -getsmall $(abspath $(BIN)) -nethttp $(ab
   -pin=$(if $(filter 1,$(LT_PIN)),true,false) -port $(LT_PORT) -out $(LT_RESULTS) $(LT_ARGS)
 
 .PHONY: loadtest
-loadtest: loadtest-tools ## Measure size, cold start, RSS, healthcheck cost and throughput in rounds (wrk, hey, net/http, nginx)
+loadtest: loadtest-tools ## Measure size, cold start, RSS, healthcheck cost, throughput in rounds and tail latency at fixed rates, against net/http, bare fasthttp, nbio and nginx
 	$(LOADTEST)
 
 .PHONY: loadtest-quick
-loadtest-quick: ## The same study, small and fast (about two minutes)
+loadtest-quick: ## The same study, small and fast (about three minutes)
 	@$(MAKE) --no-print-directory loadtest UPX_LEVELS=--lzma LT_REQUESTS=20000 LT_DURATION= LT_WARMUP=2000 \
-	  LT_ROUNDS=3 LT_RETRIES=4 LT_COLD_RUNS=20 LT_HEALTHCHECK_RUNS=10 LT_WRK_DURATION=1s
+	  LT_ROUNDS=3 LT_RETRIES=4 LT_COLD_RUNS=20 LT_HEALTHCHECK_RUNS=10 LT_WRK_DURATION=1s \
+	  LT_OPEN_ROUNDS=1 LT_OPEN_DURATION=1s LT_INIT_RUNS=3
 
 .PHONY: loadtest-check
-loadtest-check: ## Verify the latest results: every variant, no errors, enough undisturbed runs, cold starts within budgets.txt
+loadtest-check: ## Verify the latest results: every variant and rate, no errors, enough undisturbed runs, cold starts within budgets.txt's ratios to net/http
 	$(LT_GO) run ./cmd/loadtest check -budgets $(CURDIR)/budgets.txt $(if $(filter-out 0,$(LT_MIN_CLEAN)),-min-clean $(LT_MIN_CLEAN)) $(LT_RESULTS)/latest
 
 # Holding the memory model: the soak, and the measurement the model comes from (make fuzz,
@@ -84,13 +108,24 @@ SOAK_DURATION ?= 10m
 soak: build ## Soak bin/getsmall with millions of mixed requests; memory, goroutines and fds must settle (SOAK_REQUESTS, SOAK_DURATION)
 	$(LT_GO) run ./cmd/soak run -getsmall $(abspath $(BIN)) -requests $(SOAK_REQUESTS) -duration $(SOAK_DURATION) -out $(LT_RESULTS)/soak
 
+# make memcost and memcost-idle: getsmall beside its peers (net/http, bare fasthttp, nbio,
+# nginx with one worker, and LT_BEFORE when set), each on one core holding MEMCOST_CONNS idle
+# keep-alive connections; memcost adds getsmall's connection states as a process and in
+# both images.
+MEMCOST_CONNS ?= 10000
+MEMCOST = $(LT_GO) run ./cmd/soak memcost -getsmall $(abspath $(BIN)) -idle-conns $(MEMCOST_CONNS) \
+  $(foreach p,$(LT_PEERS),-$(p) $(abspath $(BIN_DIR))/$(p)) $(if $(LT_BEFORE),-before $(abspath $(LT_BEFORE))) -out $(LT_RESULTS)/memcost
+
 .PHONY: memcost
-memcost: build-upx docker-build docker-build-upx ## Measure what a connection costs in each state, as a process and in both images at 16 MiB
-	$(LT_GO) run ./cmd/soak memcost -getsmall $(abspath $(BIN)) -getsmall-upx $(abspath $(BIN_UPX)) -tag $(VERSION) -docker $(DOCKER) \
-	  -repo $(CURDIR) -out $(LT_RESULTS)/memcost
+memcost: build-upx docker-build docker-build-upx loadtest-peers ## Measure KiB per idle connection beside net/http, fasthttp, nbio and nginx, and each connection state as a process and in both images
+	$(MEMCOST) -getsmall-upx $(abspath $(BIN_UPX)) -tag $(VERSION) -docker $(DOCKER) -repo $(CURDIR)
+
+.PHONY: memcost-idle
+memcost-idle: build loadtest-peers ## Only the side-by-side: KiB per idle keep-alive connection for getsmall, net/http, fasthttp, nbio and nginx (no Docker)
+	$(MEMCOST) -shapes=false
 
 .PHONY: test-loadtest
-test-loadtest: ## Run the load-test module's own tests (parsers, report, statistics, soak shapes; Linux)
+test-loadtest: ## Run the load-test module's own tests (parsers, report, statistics, generator, peers, soak shapes; Linux)
 	$(LT_GO) test -count=1 ./...
 
 # What a device pays for a socket-activated start (packaging/'s getsmall.socket): the first

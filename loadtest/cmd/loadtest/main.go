@@ -1,7 +1,7 @@
 // Command loadtest runs getsmall's load-test study on loopback and writes report.md,
-// report.json and chart.svg under a timestamped results directory. `loadtest check DIR`
-// verifies such a directory (CI runs it after make loadtest-quick); `loadtest render DIR`
-// redraws report.md and chart.svg from its report.json. make loadtest and make
+// report.json, chart.svg and latency.svg under a timestamped results directory. `loadtest
+// check DIR` verifies such a directory (CI runs it after make loadtest-quick); `loadtest
+// render DIR` redraws report.md and the charts from its report.json. make loadtest and make
 // loadtest-quick build the binaries and pass every parameter.
 package main
 
@@ -11,13 +11,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/getsmall/getsmall/loadtest/internal/report"
 	"github.com/getsmall/getsmall/loadtest/internal/study"
+	"github.com/getsmall/getsmall/loadtest/internal/syspath"
 )
 
 func main() {
@@ -32,7 +33,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		switch args[0] {
 		case "check":
 			return check(args[1:], stdout)
-		case "render": // redraw report.md and chart.svg from a report.json
+		case "render": // redraw report.md and the charts from a report.json
 			if len(args) != 2 {
 				return errors.New("usage: loadtest render RESULTS_DIR")
 			}
@@ -49,6 +50,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.Getsmall, "getsmall", "bin/getsmall", "the plain getsmall binary")
 	fs.StringVar(&c.NetHTTP, "nethttp", "bin/nethttp", "the net/http baseline binary")
 	fs.StringVar(&c.Hey, "hey", "bin/hey", "the hey binary")
+	fs.StringVar(&c.Fasthttp, "fasthttp", "bin/fasthttp", "the bare-fasthttp peer binary")
+	fs.StringVar(&c.NBIO, "nbio", "bin/nbio", "the nbio peer binary")
+	fs.StringVar(&c.OpenLoop, "openloop", "bin/openloop", "the fixed-rate generator binary (cmd/openloop)")
+	fs.IntVar(&c.OpenRounds, "open-rounds", 3, "open-loop rounds: every server at every fixed rate once per round (0: skip the phase)")
+	fs.DurationVar(&c.OpenDuration, "open-duration", 3*time.Second, "open-loop run duration per server, rate and round")
+	percents := fs.String("open-percents", "25 50 75 90", "the fixed rates, in percent of nginx's measured maximum, space-separated")
+	fs.IntVar(&c.InitRuns, "init-runs", 5, "starts per Go server with GODEBUG=inittrace=1 (0: skip)")
+	logVariant := fs.Bool("log", true, "measure getsmall-log too: the plain binary with LOG_REQUESTS=1, one access-log line per request to a stdout the study discards")
 	levels := fs.String("upx-levels", "--best --lzma", "UPX levels to pack and measure, space-separated; empty for none")
 	fs.IntVar(&c.Requests, "requests", 50000, "requests per hey run")
 	fs.DurationVar(&c.Duration, "duration", 0, "duration per hey run instead of -requests")
@@ -83,12 +92,22 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	c.UPXLevels = strings.Fields(*levels)
-	c.UPX = lookPath("upx")
-	c.Nginx = lookPath("nginx")
-	c.Wrk = lookPath("wrk")
-	c.Taskset = lookPath("taskset")
+	for _, f := range strings.Fields(*percents) {
+		p, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			return fmt.Errorf("-open-percents: %q is not a number", f)
+		}
+		c.OpenPercents = append(c.OpenPercents, p)
+	}
+	if *logVariant {
+		c.Extra = append(c.Extra, study.Extra{Name: "getsmall-log", Path: c.Getsmall, Env: []string{"LOG_REQUESTS=1"}})
+	}
+	c.UPX = syspath.Look("upx")
+	c.Nginx = syspath.Look("nginx")
+	c.Wrk = syspath.Look("wrk")
+	c.Taskset = syspath.Look("taskset")
 	if c.StraceRequests > 0 {
-		c.Strace = lookPath("strace")
+		c.Strace = syspath.Look("strace")
 	}
 	if c.Pin && !study.CanPin() {
 		fmt.Fprintln(stderr, "loadtest: one CPU only: not pinning")
@@ -125,20 +144,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprint(stdout, r.Markdown())
-	fmt.Fprintf(stdout, "\nwrote %s/{report.md,report.json,chart.svg}\n", dir)
+	fmt.Fprintf(stdout, "\nwrote %s/{report.md,report.json,chart.svg,latency.svg}\n", dir)
 	return nil
-}
-
-// lookPath finds a tool on PATH or in the sbin directories a non-root PATH may lack.
-func lookPath(name string) string {
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin"} {
-		p := filepath.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
-			return p
-		}
-	}
-	return ""
 }

@@ -9,10 +9,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/getsmall/getsmall/loadtest/internal/nginx"
 	"github.com/getsmall/getsmall/loadtest/internal/soak"
+	"github.com/getsmall/getsmall/loadtest/internal/syspath"
 )
 
 func main() {
@@ -87,7 +91,33 @@ func memcost(args []string) error {
 	repo := fs.String("repo", "..", "the repository root, where `make docker-run` starts the images")
 	header := fs.Int("max-header-bytes", 4096, "the server's MAX_HEADER_BYTES")
 	body := fs.Int("max-body-bytes", 4096, "the server's MAX_BODY_BYTES")
+	idleConns := fs.Int("idle-conns", 10000, "idle keep-alive connections each server holds in the side-by-side comparison (0: skip it)")
+	idleTimeout := fs.Duration("idle-timeout", 120*time.Second, "every server's idle timeout in the comparison, longer than it lasts")
+	before := fs.String("before", "", "another getsmall binary for the comparison, as getsmall-before (e.g. an older commit's)")
+	var peers []string
+	for _, p := range []string{"nethttp", "fasthttp", "nbio"} {
+		peers = append(peers, p)
+		fs.String(p, "", "the "+p+" peer binary for the comparison (empty: not measured)")
+	}
+	nginxBin := fs.String("nginx", syspath.Look("nginx"), "nginx for the comparison (empty: not measured)")
+	shapes := fs.Bool("shapes", true, "measure getsmall's connection states too, as a process and (with -tag) in both images")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(*port)
+	m := &soak.Memcost{Baselines: map[string]soak.Sample{}}
+	if *idleConns > 0 {
+		servers := idleServers(fs, *bin, *before, *nginxBin, addr, *idleConns, *idleTimeout, peers, *out)
+		var err error
+		if m.Idle, err = soak.RunIdle(soak.IdleConfig{Servers: servers, Conns: *idleConns, Addr: addr, Settle: 2 * time.Second, Log: os.Stderr}); err != nil {
+			return err
+		}
+	}
+	lim := soak.Limits{HeaderBytes: *header, BodyBytes: *body}
+	if !*shapes {
+		fmt.Print(m.Markdown(lim))
+		dir, err := m.Write(*out, lim)
+		fmt.Fprintln(os.Stderr, "soak memcost: report in", dir)
 		return err
 	}
 	vs := []soak.Variant{{Name: "plain process", Binary: *bin}}
@@ -109,12 +139,45 @@ func memcost(args []string) error {
 		Steps: []int{0, *n / 4, *n / 2, *n * 3 / 4, *n}, ContainerSteps: []int{0, *nc / 4, *nc / 2, *nc * 3 / 4, *nc},
 		Limits: soak.Limits{HeaderBytes: *header, BodyBytes: *body}, Port: *port, Settle: time.Second, Log: os.Stderr,
 	}
-	m, err := soak.RunMemcost(cfg)
+	shaped, err := soak.RunMemcost(cfg)
 	if err != nil {
 		return err
 	}
+	m.Baselines, m.Costs, m.Probes = shaped.Baselines, shaped.Costs, shaped.Probes
 	fmt.Print(m.Markdown(cfg.Limits))
 	dir, err := m.Write(*out, cfg.Limits)
 	fmt.Fprintln(os.Stderr, "soak memcost: report in", dir)
 	return err
+}
+
+// idleServers lists the servers of the side-by-side comparison, each on one core
+// (GOMAXPROCS=1; nginx with one worker) with the same idle timeout and no connection cap
+// below what it must hold.
+func idleServers(fs *flag.FlagSet, getsmall, before, nginxBin, addr string, conns int, idle time.Duration, peers []string, out string) []soak.IdleServer {
+	product := func(name, bin string) soak.IdleServer {
+		return soak.IdleServer{Name: name, Argv: []string{bin}, Env: []string{"GOMAXPROCS=1", "IDLE_TIMEOUT=" + idle.String(), "MAX_CONNS=" + strconv.Itoa(conns*2)}}
+	}
+	servers := []soak.IdleServer{product("getsmall", getsmall)}
+	if before != "" {
+		servers = append(servers, product("getsmall-before", before))
+	}
+	for _, p := range peers {
+		if bin := fs.Lookup(p).Value.String(); bin != "" {
+			name := map[string]string{"nethttp": "net/http"}[p]
+			if name == "" {
+				name = p
+			}
+			servers = append(servers, soak.IdleServer{Name: name, Argv: []string{bin, "-addr", addr, "-idle-timeout", idle.String()}, Env: []string{"GOMAXPROCS=1"}})
+		}
+	}
+	if nginxBin != "" {
+		abs, _ := filepath.Abs(filepath.Join(out, "nginx"))
+		argv, err := nginx.Conf{Dir: abs, Addr: addr, Connections: conns + 64, KeepAlive: idle}.Write(nginxBin)
+		if err == nil {
+			servers = append(servers, soak.IdleServer{Name: "nginx", Argv: argv})
+		} else {
+			fmt.Fprintln(os.Stderr, "soak memcost: nginx not measured:", err)
+		}
+	}
+	return servers
 }

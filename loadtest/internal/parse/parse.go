@@ -5,6 +5,7 @@ package parse
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -21,6 +22,30 @@ type Run struct {
 	Errors      int     `json:"errors"`       // requests that got no response
 	Non2xx      int     `json:"non_2xx"`      // responses with another status
 	ErrorDetail string  `json:"error_detail"` // the tool's first error line, if any
+	// The open-loop generator's runs only: the rate asked for, the tail, and how late the
+	// generator itself sent against its schedule (which every latency includes).
+	TargetRPS float64 `json:"target_rps,omitempty"`
+	P999Ms    float64 `json:"p999_ms,omitempty"`
+	MaxMs     float64 `json:"max_ms,omitempty"`
+	LateP99Ms float64 `json:"late_p99_ms,omitempty"`
+	LateMaxMs float64 `json:"late_max_ms,omitempty"`
+}
+
+// OpenLoop reads the JSON line the study's own open-loop generator (cmd/openloop) prints:
+// a Run with the target rate and the tail filled in.
+func OpenLoop(out string) (Run, error) {
+	var r Run
+	line := strings.TrimSpace(out)
+	if i := strings.LastIndexByte(line, '\n'); i >= 0 {
+		line = line[i+1:] // the generator prints one line; anything before it is a warning
+	}
+	if err := json.Unmarshal([]byte(line), &r); err != nil {
+		return r, fmt.Errorf("openloop: %w in %q", err, line)
+	}
+	if r.TargetRPS <= 0 || (r.Requests == 0 && r.Errors == 0) {
+		return r, fmt.Errorf("openloop: no target rate or no requests in %q", line)
+	}
+	return r, nil
 }
 
 var (

@@ -110,3 +110,38 @@ func TestStrace(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenLoop(t *testing.T) {
+	t.Parallel()
+	got, err := OpenLoop("a warning line\n" + fixture(t, "openloop.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Run{Requests: 60000, RPS: 29948.088223458162, P50Ms: 0.081143, P99Ms: 0.288572}
+	if !same(got, want) || got.TargetRPS != 30000 || got.P999Ms != 1.298730 || got.MaxMs != 3.201206 || got.LateP99Ms != 0.01478 {
+		t.Errorf("got %+v", got)
+	}
+	for _, bad := range []string{"", "not json", `{"requests":10}`, `{"target_rps":100}`} {
+		if _, err := OpenLoop(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+func TestInitTrace(t *testing.T) {
+	t.Parallel()
+	inits, err := InitTrace(fixture(t, "inittrace.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inits) != 6 {
+		t.Fatalf("%d inits, want 6 (the server's own line skipped): %+v", len(inits), inits)
+	}
+	brrr := Init{Package: "github.com/molecule-man/go-brrr", AtMs: 2.4, ClockMs: 1.3, Bytes: 131072, Allocs: 3}
+	if inits[4] != brrr {
+		t.Errorf("got %+v, want %+v", inits[4], brrr)
+	}
+	if _, err := InitTrace("getsmall: serving on :8080\n"); err == nil {
+		t.Error("a stderr without init lines parsed")
+	}
+}

@@ -29,6 +29,8 @@ func (r *Report) Markdown() string {
 	r.perCPUTable(&b)
 	r.roundsTables(&b)
 	r.disturbed(&b)
+	r.openLoopTables(&b)
+	r.initTraceTable(&b)
 	r.syscallsTable(&b)
 
 	if len(r.Notes) > 0 {

@@ -57,6 +57,14 @@ type Params struct {
 	ServerCPU       string   `json:"server_cpu"`       // taskset list, when pinned
 	ClientCPU       string   `json:"client_cpu"`       //
 	Addr            string   `json:"addr"`             // always loopback
+	// The open-loop phase: rates as percentages of RefRPS (RefFrom says whose maximum),
+	// OpenRounds passes over every server, OpenDuration per rate; 0 rounds when it was off.
+	OpenRounds   int       `json:"open_rounds"`
+	OpenDuration string    `json:"open_duration,omitempty"`
+	OpenPercents []float64 `json:"open_percents,omitempty"`
+	RefRPS       float64   `json:"ref_rps,omitempty"`
+	RefFrom      string    `json:"ref_from,omitempty"`
+	InitRuns     int       `json:"init_runs"` // GODEBUG=inittrace=1 starts per Go server
 }
 
 // Variant is one server binary (or nginx) and everything measured about it.
@@ -70,7 +78,9 @@ type Variant struct {
 	RSSLoad     RSS           `json:"rss_after_load"`        // after the last round's runs
 	Healthcheck *Exec         `json:"healthcheck,omitempty"` // getsmall variants only
 	Throughput  *Throughput   `json:"throughput,omitempty"`
-	Syscalls    *Syscalls     `json:"syscalls,omitempty"` // the strace pass, when it ran
+	OpenLoop    []RateRuns    `json:"open_loop,omitempty"`  // one per rate, lowest first
+	InitTrace   *InitTrace    `json:"init_trace,omitempty"` // Go servers: GODEBUG=inittrace=1
+	Syscalls    *Syscalls     `json:"syscalls,omitempty"`   // the strace pass, when it ran
 }
 
 // RSS is resident memory from /proc/<pid>/status, in KiB.
@@ -170,7 +180,8 @@ type Syscalls struct {
 	Calls    []parse.Syscall `json:"calls"` // every row strace -c printed
 }
 
-// Write puts report.json, report.md and chart.svg into dir.
+// Write puts report.json, report.md, chart.svg and, when the open-loop phase ran,
+// latency.svg into dir.
 func (r *Report) Write(dir string) error {
 	js, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -180,6 +191,9 @@ func (r *Report) Write(dir string) error {
 		"report.json": append(js, '\n'),
 		"report.md":   []byte(r.Markdown()),
 		"chart.svg":   []byte(r.Chart()),
+	}
+	if r.Params.OpenRounds > 0 {
+		files["latency.svg"] = []byte(r.LatencyChart())
 	}
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil { //nolint:gosec // results are meant to be read

@@ -70,6 +70,27 @@ func fixed() *Report {
 		},
 		Notes: []string{"hey is the bottleneck"},
 	}
+	r.Params.OpenRounds, r.Params.OpenDuration, r.Params.OpenPercents = 2, "1s", []float64{25, 90}
+	r.Params.RefRPS, r.Params.RefFrom = 80000, "nginx's median req/s of clean wrk runs"
+	open := func(round int, p50, p99, p999, worst, late float64) Load {
+		return Load{Run: parse.Run{Requests: 1000, TargetRPS: 20000, P50Ms: p50, P99Ms: p99, P999Ms: p999, MaxMs: worst, LateP99Ms: late}, Round: round, Attempt: 1, WallSec: 1}
+	}
+	shaken := open(2, 0.2, 9, 20, 40, 0.01)
+	shaken.Disturbed, shaken.OtherCPUSec = true, 0.5
+	r.Variants[0].OpenLoop = []RateRuns{
+		{Percent: 25, RPS: 20000, Runs: []Load{open(1, 0.08, 0.3, 0.9, 2.1, 0.01), open(2, 0.09, 0.25, 1.2, 3.3, 0.01)}},
+		{Percent: 90, RPS: 72000, Runs: []Load{open(1, 0.2, 1.6, 4, 7, 0.9), shaken, open(2, 0.3, 2.4, 6, 12.5, 0.02)}},
+	}
+	r.Variants[3].OpenLoop = []RateRuns{
+		{Percent: 25, RPS: 20000, Runs: []Load{open(1, 0.07, 0.2, 0.5, 1, 0.01), open(2, 0.07, 0.25, 0.6, 1.5, 0.01)}},
+		{Percent: 90, RPS: 72000, Runs: []Load{open(1, 0.1, 0.8, 2, 3, 0.01), open(2, 0.1, 1.2, 3, 4, 0.01)}},
+	}
+	r.Params.InitRuns = 3
+	r.Variants[0].InitTrace = SummarizeInits([][]parse.Init{
+		{{Package: "runtime", AtMs: 0.1, ClockMs: 0.1}, {Package: "brrr", AtMs: 2, ClockMs: 1.5}, {Package: "main", AtMs: 4, ClockMs: 0.01}},
+		{{Package: "runtime", AtMs: 0.1, ClockMs: 0.1}, {Package: "brrr", AtMs: 2, ClockMs: 1.2}, {Package: "main", AtMs: 3.5, ClockMs: 0.01}},
+		{{Package: "runtime", AtMs: 0.1, ClockMs: 0.3}, {Package: "brrr", AtMs: 2, ClockMs: 2.5}, {Package: "main", AtMs: 5, ClockMs: 0.01}},
+	})
 	Analyze(r)
 	return r
 }
@@ -195,31 +216,8 @@ func TestChart(t *testing.T) {
 
 	// Well-formed XML, with one bar per variant in the cold-start and size panels and one
 	// per measured server in the throughput panel.
-	dec := xml.NewDecoder(strings.NewReader(svg))
-	bars, markers, hatched := 0, 0, 0
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("chart is not well-formed XML: %v", err)
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		for _, a := range se.Attr {
-			switch {
-			case a.Name.Local == "class" && a.Value == "bar":
-				bars++
-			case a.Name.Local == "class" && a.Value == "marker":
-				markers++
-			case a.Name.Local == "fill" && a.Value == "url(#hatch)":
-				hatched++
-			}
-		}
-	}
+	n := attrCounts(t, svg)
+	bars, markers, hatched := n["class=bar"], n["class=marker"], n["fill=url(#hatch)"]
 	if want := 4 + 4 + 3; bars != want {
 		t.Errorf("%d bars, want %d", bars, want)
 	}
@@ -248,7 +246,7 @@ func TestWriteAndRead(t *testing.T) {
 	if back.Markdown() != r.Markdown() {
 		t.Error("report.json does not round-trip")
 	}
-	for _, name := range []string{"report.md", "chart.svg"} {
+	for _, name := range []string{"report.md", "chart.svg", "latency.svg"} {
 		if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -260,6 +258,103 @@ func TestThousands(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 6291582: "6,291,582", -1234: "-1,234"} {
 		if got := thousands(n); got != want {
 			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestAnalyzeOpenLoop(t *testing.T) {
+	t.Parallel()
+	r := fixed()
+	hi := r.Variants[0].OpenLoop[1]
+	// Medians of the two clean runs, the disturbed one left out; the worst of their maxima.
+	if hi.Clean != 2 || !near(hi.P50Ms, 0.25) || !near(hi.P99Ms, 2.0) || !near(hi.P999Ms, 5) || hi.MaxMs != 12.5 || hi.LateP99Ms != 0.9 {
+		t.Errorf("getsmall at 90 %%: %+v", hi)
+	}
+	// p99 against nginx's in the same round: 1.6/0.8 and 2.4/1.2.
+	if q := hi.P99VsNginx; q == nil || len(q.Rounds) != 2 || !near(q.Median, 2) {
+		t.Errorf("p99 vs nginx = %+v, want 2 in both rounds", q)
+	}
+	if r.Variants[3].OpenLoop[0].P99VsNginx != nil {
+		t.Error("nginx has a ratio to itself")
+	}
+	if !GeneratorBound(hi.Runs[0]) || GeneratorBound(hi.Runs[2]) {
+		t.Error("a generator late by 0.9 ms against a p99 of 1.6 is not generator-bound, or one late by 0.02 is")
+	}
+	if !IsDisturbedOpen(hi.Runs[1], 0.9) || IsDisturbedOpen(hi.Runs[0], 0.9) {
+		t.Error("0.5 CPU s/s of other work is not disturbing, or none is")
+	}
+	if ref, from := ReferenceRPS(r.Variants); ref != 72000 || !strings.HasPrefix(from, "nginx's") {
+		t.Errorf("reference %v from %q, want nginx's wrk median 72,000", ref, from)
+	}
+	busy := fixed() // nothing clean: every run's median, said so
+	for _, v := range busy.Variants {
+		for _, tool := range []string{Wrk, Hey} {
+			if t := v.Throughput.Tool(tool); t != nil {
+				for i := range t.Runs {
+					t.Runs[i].Disturbed = true
+				}
+			}
+		}
+	}
+	if ref, from := ReferenceRPS(busy.Variants); ref != 72000 || !strings.Contains(from, "disturbed ones included") {
+		t.Errorf("reference without a clean run %v from %q, want the median of nginx's wrk runs, 72,000, said so", ref, from)
+	}
+	r.Variants = r.Variants[:3] // no nginx: plain getsmall's wrk median
+	if ref, from := ReferenceRPS(r.Variants); ref != 71000 || !strings.HasPrefix(from, "getsmall's") {
+		t.Errorf("reference without nginx %v from %q, want getsmall's 71,000", ref, from)
+	}
+}
+
+func TestSummarizeInits(t *testing.T) {
+	t.Parallel()
+	it := fixed().Variants[0].InitTrace
+	// The median start of sums 1.61, 1.31 and 2.81 is the first; its main came at 4.01 ms.
+	if it == nil || it.Runs != 3 || it.Packages != 3 || !near(it.SumMs, 1.61) || !near(it.MainAtMs, 4.01) || it.Top[0].Package != "brrr" || it.Top[0].ClockMs != 1.5 {
+		t.Errorf("init trace = %+v", it)
+	}
+	if SummarizeInits(nil) != nil {
+		t.Error("no runs gave a summary")
+	}
+}
+
+func TestLatencyChart(t *testing.T) {
+	t.Parallel()
+	svg := fixed().LatencyChart()
+	n := attrCounts(t, svg)
+	worst, refs := n["class=worst"], n["class=ref"]
+	// Two servers with clean runs at two rates; nginx's p99 marked at each rate.
+	if worst != 4 || refs != 2 {
+		t.Errorf("%d worst dots and %d nginx lines, want 4 and 2", worst, refs)
+	}
+	for _, s := range []string{"25 % of the reference: 20,000 req/s", "0.250 · 2.00 · 5.00 · 12.5", "1 ms", "100 ms"} {
+		if !strings.Contains(svg, s) {
+			t.Errorf("latency chart lacks %q", s)
+		}
+	}
+	empty := &Report{}
+	if !strings.Contains(empty.LatencyChart(), "no open-loop run") {
+		t.Error("a report without open-loop runs draws bars")
+	}
+}
+
+// attrCounts reads an SVG through, failing the test unless it is well-formed XML, and counts
+// each attribute's values as "name=value".
+func attrCounts(t *testing.T, svg string) map[string]int {
+	t.Helper()
+	n := map[string]int{}
+	dec := xml.NewDecoder(strings.NewReader(svg))
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return n
+		}
+		if err != nil {
+			t.Fatalf("not well-formed XML: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			for _, a := range se.Attr {
+				n[a.Name.Local+"="+a.Value]++
+			}
 		}
 	}
 }

@@ -18,6 +18,13 @@ const (
 	Getsmall = "getsmall"
 )
 
+// The peers' names: the baselines measured in every study.
+const (
+	NetHTTP  = "net/http"
+	Fasthttp = "fasthttp"
+	NBIO     = "nbio"
+)
+
 // Throughput is every load run against one server, per tool.
 type Throughput struct {
 	Hey *Tool `json:"hey,omitempty"`
@@ -93,9 +100,11 @@ func (t *Tool) Errors() (errs, non2xx int) {
 }
 
 // perRound is a metric of the first clean run of each round.
-func (t *Tool) perRound(metric func(Load) float64) map[int]float64 {
+func (t *Tool) perRound(metric func(Load) float64) map[int]float64 { return perRound(t.Runs, metric) }
+
+func perRound(runs []Load, metric func(Load) float64) map[int]float64 {
 	m := map[int]float64{}
-	for _, r := range t.Runs {
+	for _, r := range runs {
 		if _, ok := m[r.Round]; !ok && !r.Disturbed {
 			m[r.Round] = metric(r)
 		}
@@ -138,6 +147,7 @@ func Analyze(r *Report) {
 			}
 		}
 	}
+	analyzeOpenLoop(r, byName[Nginx])
 }
 
 // summarize sets Clean, Median and ClientBound.

@@ -58,7 +58,8 @@ type Probe struct {
 
 // Memcost is the whole measurement.
 type Memcost struct {
-	Baselines map[string]Sample `json:"baselines"` // each variant just after start
+	Idle      []IdleCost        `json:"idle,omitempty"` // getsmall beside its peers, idle connections only
+	Baselines map[string]Sample `json:"baselines"`      // each variant just after start
 	Costs     []Cost            `json:"costs"`
 	Probes    []Probe           `json:"probes"`
 }

@@ -12,10 +12,18 @@ import (
 	"github.com/getsmall/getsmall/memlimit"
 )
 
-// Markdown is the memcost report: per-connection costs, start-up baselines and probes,
-// whether the model's constants cover what was measured, and the caps the model derives.
+// Markdown is the memcost report: the idle connection beside the peers, per-connection
+// costs by state, start-up baselines and probes, whether the model's constants cover what
+// was measured, and the caps the model derives.
 func (m *Memcost) Markdown(lim Limits) string {
 	var b strings.Builder
+	if len(m.Idle) > 0 {
+		b.WriteString(IdleMarkdown(m.Idle))
+		if len(m.Costs) == 0 {
+			return b.String()
+		}
+		b.WriteString("\n")
+	}
 	b.WriteString("| variant | connection state | container charge | RSS anon | kernel (slab) | socket buffers |\n|---|---|---:|---:|---:|---:|\n")
 	model := float64(memlimit.ConnBytes(lim.HeaderBytes, lim.BodyBytes, false))
 	var over []string

@@ -36,7 +36,13 @@ type Target struct {
 
 // StartProcess runs binary on addr with env added to this process's environment.
 func StartProcess(name, binary, addr string, env []string) (*Target, error) {
-	t := &Target{Name: name, Addr: addr, cmd: exec.Command(binary), exited: make(chan struct{}), out: new(syncbuf.Buffer)}
+	return StartCommand(name, []string{binary}, addr, env)
+}
+
+// StartCommand runs argv, a server that listens on addr (getsmall reads ADDR from env; other
+// servers take it in argv), with env added to this process's environment.
+func StartCommand(name string, argv []string, addr string, env []string) (*Target, error) {
+	t := &Target{Name: name, Addr: addr, cmd: exec.Command(argv[0], argv[1:]...), exited: make(chan struct{}), out: new(syncbuf.Buffer)} //nolint:gosec // the caller's server
 	t.cmd.Env = append(append(os.Environ(), "ADDR="+addr), env...)
 	t.cmd.Stdout, t.cmd.Stderr = t.out, t.out
 	if err := t.cmd.Start(); err != nil {

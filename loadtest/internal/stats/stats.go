@@ -39,7 +39,10 @@ func Summarize(xs []float64) Summary {
 	}
 }
 
-// rank is the nearest-rank percentile of an already sorted, non-empty sample.
+// Rank is the nearest-rank percentile p (0 to 100) of an already sorted, non-empty sample:
+// always a value that was measured, which matters for a p99.9 of a few thousand.
+func Rank(sorted []float64, p float64) float64 { return rank(sorted, p) }
+
 func rank(sorted []float64, p float64) float64 {
 	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
 	return sorted[max(0, min(i, len(sorted)-1))]

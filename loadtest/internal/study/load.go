@@ -67,7 +67,7 @@ func (s *Study) round(v *variant, n int) error {
 	needHey, needWrk := true, c.Wrk != ""
 	for attempt := 1; attempt <= 1+c.Retries && (needHey || needWrk); attempt++ {
 		s.waitQuiet()
-		p, _, err := s.coldStart(v.argv)
+		p, _, err := s.coldStart(v.argv, v.env)
 		if err != nil {
 			return err
 		}
@@ -93,10 +93,8 @@ func (s *Study) round(v *variant, n int) error {
 			return !l.Disturbed, nil
 		}
 		err = s.attempt(p, func() error {
-			if c.Warmup > 0 {
-				if _, err := s.load(pid, s.heyArgs(c.Warmup, 0), parse.Hey, time.Minute); err != nil {
-					return fmt.Errorf("warm-up: %w", err)
-				}
+			if err := s.warmUp(pid); err != nil {
+				return err
 			}
 			if needHey {
 				clean, err := run(report.Hey, s.heyArgs(c.Requests, c.Duration), parse.Hey, s.runLimit())
@@ -118,6 +116,18 @@ func (s *Study) round(v *variant, n int) error {
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// warmUp sends a fresh server the study's hey warm-up, so no measured run pays for its
+// first connections, page faults and heap growth.
+func (s *Study) warmUp(pid int) error {
+	if s.cfg.Warmup == 0 {
+		return nil
+	}
+	if _, err := s.load(pid, s.heyArgs(s.cfg.Warmup, 0), parse.Hey, time.Minute); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
 	}
 	return nil
 }

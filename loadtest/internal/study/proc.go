@@ -30,10 +30,17 @@ type proc struct {
 
 func (p *proc) output() string { return strings.TrimSpace(p.out.String()) }
 
-// start runs argv, on the server CPU when pinning. It does not wait for readiness.
-func (s *Study) start(argv []string) (*proc, error) {
+// start runs argv with env added to the study's environment, on the server CPU when
+// pinning. It does not wait for readiness. A server's stdout goes to /dev/null: none of them
+// writes anything there but getsmall-log's access log, one line per request, which must
+// neither block the server nor pile up in the study's memory. stderr, where every server
+// says why it failed, is kept for error messages.
+func (s *Study) start(argv, env []string) (*proc, error) {
 	p := &proc{cmd: exec.Command(argv[0], argv[1:]...), exited: make(chan struct{})} //nolint:gosec // argv is the study's own list
-	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
+	p.cmd.Stderr = &p.out
+	if len(env) > 0 {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	var err error
 	if s.cfg.Pin {
 		err = startOn(p.cmd, s.cfg.ServerCPU)

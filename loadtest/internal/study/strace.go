@@ -21,17 +21,15 @@ import (
 // that many requests, and strace's summary is read when it detaches.
 func (s *Study) syscalls(v *variant) (*report.Syscalls, error) {
 	c := &s.cfg
-	p, _, err := s.coldStart(v.argv)
+	p, _, err := s.coldStart(v.argv, v.env)
 	if err != nil {
 		return nil, err
 	}
 	var sc *report.Syscalls
 	err = s.attempt(p, func() error {
 		pid := p.cmd.Process.Pid
-		if c.Warmup > 0 {
-			if _, err := s.load(pid, s.heyArgs(c.Warmup, 0), parse.Hey, time.Minute); err != nil {
-				return fmt.Errorf("warm-up: %w", err)
-			}
+		if err := s.warmUp(pid); err != nil {
+			return err
 		}
 		out := filepath.Join(c.OutDir, "strace-"+fileName(v.Name)+".txt")
 		st := exec.Command(c.Strace, "-c", "-f", "-o", out, "-p", strconv.Itoa(pid)) //nolint:gosec // the study's own tool and file

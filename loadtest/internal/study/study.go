@@ -1,6 +1,7 @@
 // Package study measures getsmall against its baselines on loopback: size and pack time of
-// each UPX level, cold start, resident memory, the cost of one healthcheck exec, throughput
-// with wrk and hey in interleaved rounds with disturbed runs flagged and retried, and
+// each UPX level, cold start, resident memory, the cost of one healthcheck exec, where Go's
+// start-up goes (GODEBUG=inittrace=1), throughput with wrk and hey in interleaved rounds
+// with disturbed runs flagged and retried, tail latency at fixed rates (open loop), and
 // optionally the system calls per request. It only ever sends traffic to 127.0.0.1, bounded
 // in requests and time.
 package study
@@ -24,9 +25,18 @@ import (
 // Config is one study's inputs. Paths of optional tools are empty when not installed.
 type Config struct {
 	Getsmall, NetHTTP, Hey           string // binaries to measure and the load generator
+	Fasthttp, NBIO                   string // the peers: bare fasthttp and nbio's event loop
+	OpenLoop                         string // the fixed-rate generator (cmd/openloop)
 	UPX, Nginx, Wrk, Taskset, Strace string
 	UPXLevels                        []string
 	Extra                            []Extra // more getsmall builds to measure, e.g. the floppy build
+
+	// The open-loop phase: every server at these percentages of nginx's measured maximum
+	// (wrk's median req/s of clean runs), OpenRounds times, OpenDuration per rate.
+	OpenPercents []float64
+	OpenRounds   int
+	OpenDuration time.Duration
+	InitRuns     int // GODEBUG=inittrace=1 starts per Go server; 0 skips them
 
 	Requests        int           // per hey run; ignored when Duration > 0
 	Duration        time.Duration // per hey run
@@ -51,8 +61,12 @@ type Config struct {
 	Log                  io.Writer // progress lines
 }
 
-// Extra is one more getsmall build to measure under its own name.
-type Extra struct{ Name, Path string }
+// Extra is one more getsmall build to measure under its own name, with Env added to its
+// environment (getsmall-log runs the plain binary with LOG_REQUESTS=1).
+type Extra struct {
+	Name, Path string
+	Env        []string
+}
 
 // Minimums the issue asks for: fewer rounds cannot give a median or a p95 worth printing.
 const (
@@ -96,8 +110,20 @@ func (c *Config) Check() error {
 		return errors.New("upx not found: install UPX 4.x (Debian bookworm-backports: upx-ucl) or set UPX_LEVELS= to skip the UPX variants")
 	case c.Pin && c.Taskset == "":
 		return errors.New("taskset not found: install util-linux or set LT_PIN=0")
+	case c.OpenRounds < 0 || (c.OpenRounds > 0 && (c.OpenDuration < 100*time.Millisecond || len(c.OpenPercents) == 0)):
+		return fmt.Errorf("open-loop rounds %d, duration %v, %d rates: want 0 rounds (off), or a duration of 100ms or more and a rate", c.OpenRounds, c.OpenDuration, len(c.OpenPercents))
+	case c.InitRuns < 0:
+		return fmt.Errorf("init-trace runs %d: must not be negative", c.InitRuns)
 	}
-	bins := []string{c.Getsmall, c.NetHTTP, c.Hey}
+	for _, p := range c.OpenPercents {
+		if p <= 0 || p > 100 {
+			return fmt.Errorf("open-loop rate %v %%: must be in (0, 100] of nginx's maximum", p)
+		}
+	}
+	bins := []string{c.Getsmall, c.NetHTTP, c.Hey, c.Fasthttp, c.NBIO}
+	if c.OpenRounds > 0 {
+		bins = append(bins, c.OpenLoop)
+	}
 	names := map[string]bool{}
 	for _, e := range c.Extra {
 		if e.Name == "" || names[e.Name] || strings.ContainsAny(e.Name, "|/ ") {
@@ -124,7 +150,9 @@ func (c *Config) addr() string { return "127.0.0.1:" + strconv.Itoa(c.Port) }
 type variant struct {
 	report.Variant
 	argv   []string // with the listen address already in place
+	env    []string // added to the study's environment
 	binary string   // for the healthcheck exec; empty for non-getsmall servers
+	goBin  bool     // a Go program: GODEBUG=inittrace=1 says where its start-up goes
 }
 
 // Study runs the measurements of one Config.
@@ -157,9 +185,11 @@ func (s *Study) Run() (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.coldStarts(variants); err != nil {
+		return nil, err
+	}
 	for i := range variants {
 		v := &variants[i]
-		s.logf("%s: %d cold starts", v.Name, c.ColdRuns)
 		if err := s.measure(v); err != nil {
 			return nil, fmt.Errorf("%s: %w", v.Name, err)
 		}
@@ -170,17 +200,12 @@ func (s *Study) Run() (*report.Report, error) {
 	if r.Rounds, err = s.rounds(variants); err != nil {
 		return nil, err
 	}
-	// Judge every run again against the reference of the whole study, which later probes
-	// may have moved: a run's verdict must not depend on when it ran.
-	for i := range variants {
-		for _, t := range []*report.Tool{variants[i].Throughput.Tool(report.Hey), variants[i].Throughput.Tool(report.Wrk)} {
-			if t == nil {
-				continue
-			}
-			for j := range t.Runs {
-				s.judge(&t.Runs[j])
-			}
+	s.rejudge(variants)
+	if c.OpenRounds > 0 {
+		if err := s.openLoop(variants, r); err != nil {
+			return nil, err
 		}
+		s.rejudge(variants)
 	}
 	r.Params.NearNs = s.nearNs()
 	if c.StraceRequests > 0 {
@@ -202,24 +227,63 @@ func (s *Study) Run() (*report.Report, error) {
 	return r, nil
 }
 
-// measure fills in a variant's start-up figures: cold starts, then one more start kept
-// running for its resident memory and the healthcheck execs.
+// rejudge judges every run again against the reference of the whole study, which later
+// probes may have moved: a run's verdict must not depend on when it ran.
+func (s *Study) rejudge(variants []variant) {
+	for i := range variants {
+		for _, t := range []*report.Tool{variants[i].Throughput.Tool(report.Hey), variants[i].Throughput.Tool(report.Wrk)} {
+			if t == nil {
+				continue
+			}
+			for j := range t.Runs {
+				s.judge(&t.Runs[j])
+			}
+		}
+		for _, rate := range variants[i].OpenLoop {
+			for j := range rate.Runs {
+				s.judgeOpen(&rate.Runs[j])
+			}
+		}
+	}
+}
+
+// coldStarts measures every variant's cold starts in turns, one start of each server per
+// turn, so that the ratios the budgets hold (getsmall's start over net/http's) compare
+// starts made in the same stretch of a shared machine's weather.
+func (s *Study) coldStarts(vs []variant) error {
+	c := &s.cfg
+	s.logf("%d cold starts of each of %d servers, in turns", c.ColdRuns, len(vs))
+	cold := make([][]float64, len(vs))
+	for range c.ColdRuns {
+		for i := range vs {
+			p, ms, err := s.coldStart(vs[i].argv, vs[i].env)
+			if err != nil {
+				return fmt.Errorf("%s: %w", vs[i].Name, err)
+			}
+			cold[i] = append(cold[i], ms)
+			if err := p.stop(); err != nil {
+				return fmt.Errorf("%s: %w", vs[i].Name, err)
+			}
+		}
+	}
+	for i := range vs {
+		vs[i].ColdStartMs = stats.Summarize(cold[i])
+	}
+	return nil
+}
+
+// measure fills in a variant's other start-up figures: where a Go server's start-up goes,
+// then one more start kept running for its resident memory and the healthcheck execs.
 func (s *Study) measure(v *variant) error {
 	c := &s.cfg
-	cold := make([]float64, 0, c.ColdRuns)
-	for range c.ColdRuns {
-		p, ms, err := s.coldStart(v.argv)
-		if err != nil {
-			return err
-		}
-		cold = append(cold, ms)
-		if err := p.stop(); err != nil {
+	if v.goBin && c.InitRuns > 0 {
+		s.logf("%s: %d starts with GODEBUG=inittrace=1", v.Name, c.InitRuns)
+		var err error
+		if v.InitTrace, err = s.initTrace(v); err != nil {
 			return err
 		}
 	}
-	v.ColdStartMs = stats.Summarize(cold)
-
-	p, _, err := s.coldStart(v.argv)
+	p, _, err := s.coldStart(v.argv, v.env)
 	if err != nil {
 		return err
 	}
@@ -236,11 +300,11 @@ func (s *Study) measure(v *variant) error {
 	return p.stop()
 }
 
-// coldStart starts argv and returns it running, with the milliseconds from exec to the
-// first 200.
-func (s *Study) coldStart(argv []string) (*proc, float64, error) {
+// coldStart starts argv with env added and returns it running, with the milliseconds from
+// exec to the first 200.
+func (s *Study) coldStart(argv, env []string) (*proc, float64, error) {
 	started := time.Now()
-	p, err := s.start(argv)
+	p, err := s.start(argv, env)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -279,6 +343,10 @@ func (s *Study) params() report.Params {
 		MinClean: c.MinClean, DisturbedBelow: c.DisturbedBelow, FarFactor: c.FarFactor, WarmupRequests: c.Warmup,
 		ColdRuns: c.ColdRuns, HealthcheckRuns: c.HealthcheckRuns, UPXLevels: c.UPXLevels,
 		StraceRequests: c.StraceRequests, Pinned: c.Pin, Addr: c.addr(),
+		OpenRounds: c.OpenRounds, OpenPercents: c.OpenPercents, InitRuns: c.InitRuns,
+	}
+	if c.OpenRounds > 0 {
+		p.OpenDuration = c.OpenDuration.String()
 	}
 	for _, e := range c.Extra {
 		p.Extra = append(p.Extra, e.Name)

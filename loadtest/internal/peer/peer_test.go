@@ -1,4 +1,4 @@
-package main
+package peer
 
 import (
 	"io"
@@ -12,7 +12,7 @@ import (
 func TestSameSemanticsAsGetsmall(t *testing.T) {
 	t.Parallel()
 	var draining atomic.Bool
-	h := handler(&draining)
+	h := Handler(&draining)
 	tests := []struct {
 		method, path string
 		status       int
