@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -24,9 +25,11 @@ import (
 // that long and never parks: the sweep costs it two atomic operations a request.
 
 // parkTick is how often the sweep looks for connections to park; a connection parks after
-// waiting for at least parkAfter ticks, 0.5 to 1 s.
+// waiting for at least parkAfter ticks, 0.25 to 0.5 s. A connection that carries a request
+// a second or less often parks between them, which costs it a goroutine's start and
+// fasthttp's per-connection set-up, about as much as a request (docs/memory.md).
 const (
-	parkTick  = 500 * time.Millisecond
+	parkTick  = 250 * time.Millisecond
 	parkAfter = 2
 )
 
@@ -49,6 +52,7 @@ const readAhead = 4096
 func (l *listener) sweep(stop <-chan struct{}) {
 	t := time.NewTicker(parkTick)
 	defer t.Stop()
+	var collectAt int64
 	for {
 		select {
 		case <-stop:
@@ -65,21 +69,29 @@ func (l *listener) sweep(stop <-chan struct{}) {
 		}
 		l.mu.Unlock()
 		if kicks >= parkCollect {
+			collectAt = now + collectAfter
+		}
+		if now == collectAt {
 			collect()
 		}
 	}
 }
 
-// parkCollect is how many connections one sweep parks before it has the garbage collector
-// run: what they held went back to fasthttp's pools, which keep it until two collections
-// have passed, and an idle server may not collect for two minutes.
-const parkCollect = 256
+// After a sweep parks parkCollect connections or more, the sweep collectAfter ticks later
+// (a second: fasthttp's goroutines that served them have ended by then, see
+// MaxIdleWorkerDuration) returns what they held to the operating system. It went back to
+// fasthttp's pools, which keep it until two garbage collections have passed, and an idle
+// server may not collect for two minutes, nor the runtime hand freed memory back soon.
+const (
+	parkCollect  = 256
+	collectAfter = 4
+)
 
-// collect runs the garbage collector twice: the first collection moves the pools' objects
-// aside, the second frees them.
+// collect frees what the pools held and returns it to the operating system: the first
+// collection moves the pools' objects aside, FreeOSMemory's frees them and scavenges.
 func collect() {
 	runtime.GC()
-	runtime.GC()
+	debug.FreeOSMemory()
 }
 
 // kick ends c's wait for a request, unless it ended since the sweep saw it begin at since,

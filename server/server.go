@@ -166,9 +166,10 @@ func (s *Server) fasthttpServer() *fasthttp.Server {
 		// own count lags it by the instant between a connection's close and its worker's
 		// release, so its limit is set where it is never reached.
 		Concurrency: 2 * c.MaxConns,
-		// The goroutine that served a connection that then parked (park.go) ends a second
-		// later, not fasthttp's ten: its stack is most of what an idle connection costs.
-		MaxIdleWorkerDuration:        time.Second,
+		// The goroutine that served a connection that then parked (park.go) ends half a
+		// second later, not fasthttp's ten: its stack is most of what an idle connection
+		// cost.
+		MaxIdleWorkerDuration:        500 * time.Millisecond,
 		MaxRequestBodySize:           c.MaxBodyBytes,
 		ReadBufferSize:               c.MaxHeaderBytes, // fasthttp's header size limit
 		WriteBufferSize:              writeBufferBytes, // held by every keep-alive connection
