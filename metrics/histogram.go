@@ -35,6 +35,9 @@ func (r *Registry) Histogram(name, help string, bounds []time.Duration, labels .
 		}
 	}
 	h := &Histogram{bounds: bounds, counts: make([]atomic.Uint64, len(bounds)+1)}
+	if r == nil { // a sink: it counts, nothing writes it
+		return h
+	}
 	for _, b := range bounds {
 		h.labels = append(h.labels, formatFloat(b.Seconds()))
 	}

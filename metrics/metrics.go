@@ -63,8 +63,12 @@ func (c *Counter) Add(n uint64) { c.n.Add(n) }
 func (c *Counter) Value() uint64 { return c.n.Load() }
 
 // Counter registers and returns a counter. labels are name, value pairs; a counter's name
-// ends in _total, as Prometheus asks.
+// ends in _total, as Prometheus asks. A nil Registry is a sink: its counters count, and
+// nothing writes them (the floppy build, which leaves the metrics out, has one).
 func (r *Registry) Counter(name, help string, labels ...string) *Counter {
+	if r == nil {
+		return new(Counter)
+	}
 	if !strings.HasSuffix(name, "_total") {
 		panic(fmt.Sprintf("metrics: counter %q: a counter's name ends in _total", name))
 	}
@@ -78,6 +82,9 @@ func (r *Registry) Counter(name, help string, labels ...string) *Counter {
 // CounterFunc registers a count kept elsewhere, read when the metrics are written. value
 // must be safe to call from any goroutine and never go down.
 func (r *Registry) CounterFunc(name, help string, value func() uint64, labels ...string) {
+	if r == nil {
+		return
+	}
 	if !strings.HasSuffix(name, "_total") {
 		panic(fmt.Sprintf("metrics: counter %q: a counter's name ends in _total", name))
 	}
@@ -89,6 +96,9 @@ func (r *Registry) CounterFunc(name, help string, value func() uint64, labels ..
 // Gauge registers a value read when the metrics are written: a number of connections, a
 // limit, a state. value must be safe to call from any goroutine.
 func (r *Registry) Gauge(name, help string, value func() float64, labels ...string) {
+	if r == nil {
+		return
+	}
 	r.add(name, help, "gauge", labels, func(b []byte, name, ls string) []byte {
 		return sample(b, name, ls, formatFloat(value()))
 	})
@@ -149,17 +159,35 @@ func renderLabels(metric string, labels []string) string {
 		}
 		b.WriteString(labels[i])
 		b.WriteString(`="`)
-		b.WriteString(labelEscaper.Replace(labels[i+1]))
+		b.WriteString(escape(labels[i+1], true))
 		b.WriteByte('"')
 	}
 	b.WriteByte('}')
 	return b.String()
 }
 
-var (
-	labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
-	helpEscaper  = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
-)
+// escape escapes a help text (quote false) or a label value (quote true) as the text format
+// asks: a backslash, a newline and, in a label value, a double quote. A loop rather than a
+// strings.Replacer, whose package-level set-up the floppy build would carry unused.
+func escape(s string, quote bool) string {
+	if !strings.ContainsAny(s, "\\\n\"") {
+		return s
+	}
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		switch {
+		case c == '\\':
+			b.WriteString(`\\`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '"' && quote:
+			b.WriteString(`\"`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
 
 // ContentType is what WriteTo writes, for the Content-Type of an answer that carries it.
 const ContentType = "text/plain; version=0.0.4; charset=utf-8"
@@ -173,7 +201,7 @@ func (r *Registry) WriteTo(w io.Writer) (int64, error) {
 		b = append(b, "# HELP "...)
 		b = append(b, f.name...)
 		b = append(b, ' ')
-		b = append(b, helpEscaper.Replace(f.help)...)
+		b = append(b, escape(f.help, false)...)
 		b = append(b, "\n# TYPE "...)
 		b = append(b, f.name...)
 		b = append(b, ' ')

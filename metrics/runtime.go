@@ -30,16 +30,9 @@ var runtimeFigures = []runtimeFigure{
 	{"go_gc_gomemlimit_bytes", "The soft memory limit (GOMEMLIMIT) the collector works to.", "gauge", []string{"/gc/gomemlimit:bytes"}},
 }
 
-// runtimeSamples are the runtime/metrics the figures read, in the order of their sources.
-var runtimeSamples = func() []rtm.Sample {
-	var s []rtm.Sample
-	for _, f := range runtimeFigures {
-		for _, name := range f.sources {
-			s = append(s, rtm.Sample{Name: name})
-		}
-	}
-	return s
-}()
+// runtimeSamples are the runtime/metrics the figures read, in the order of their sources,
+// made by the first scrape: a build that never scrapes (the floppy build) carries none of it.
+var runtimeSamples []rtm.Sample
 
 // appendRuntime appends the Go runtime's memory, collector and goroutines. It reads them
 // through runtime/metrics, which neither stops the world nor grows the process: a scrape
@@ -48,6 +41,13 @@ var runtimeSamples = func() []rtm.Sample {
 func appendRuntime(b []byte) []byte {
 	runtimeMu.Lock()
 	defer runtimeMu.Unlock()
+	if runtimeSamples == nil {
+		for _, f := range runtimeFigures {
+			for _, name := range f.sources {
+				runtimeSamples = append(runtimeSamples, rtm.Sample{Name: name})
+			}
+		}
+	}
 	rtm.Read(runtimeSamples)
 	i := 0
 	for _, f := range runtimeFigures {

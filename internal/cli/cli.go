@@ -17,7 +17,6 @@ import (
 
 	"github.com/getsmall/getsmall/healthcheck"
 	"github.com/getsmall/getsmall/memlimit"
-	"github.com/getsmall/getsmall/metrics"
 	"github.com/getsmall/getsmall/router"
 	"github.com/getsmall/getsmall/server"
 )
@@ -112,9 +111,7 @@ func serve(args []string, lookupEnv func(string) (string, bool), stdout io.Write
 		return err
 	}
 	drain := new(router.Drain)
-	reg := metrics.NewRegistry()
-	reg.Gauge(name+"_build_info", "The build: always 1, its labels say which.", func() float64 { return 1 },
-		"version", build.Version, "commit", build.Commit, "goversion", runtime.Version(), "fasthttp", moduleVersion("github.com/valyala/fasthttp"))
+	reg := newRegistry(build)
 	rt := router.New(router.Options{Drain: drain, Version: build.Version, Routes: build.Routes, Metrics: reg})
 	for _, r := range rt.Routes() {
 		if r.MaxBodyBytes > cfg.MaxBodyBytes {
