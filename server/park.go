@@ -22,12 +22,14 @@ import (
 // goroutine, whose stack stays small because it does little, waits for the next request
 // without a buffer. When one comes, that goroutine reads it into a pooled buffer and hands
 // the connection back to fasthttp (Server.ServeConn). A connection under load never waits
-// that long and never parks: the sweep costs it two atomic operations a request.
+// that long and never parks: the sweep costs it an atomic store and swap a request. One
+// that follows a chunked body never parks either: its framing is no longer followed, so
+// the connection cannot tell a wait for a request from a wait in one.
 
 // parkTick is how often the sweep looks for connections to park; a connection parks after
-// waiting for at least parkAfter ticks, 0.25 to 0.5 s. A connection that carries a request
-// a second or less often parks between them, which costs it a goroutine's start and
-// fasthttp's per-connection set-up, about as much as a request (docs/memory.md).
+// waiting for at least parkAfter ticks, 0.25 to 0.5 s. A connection that carries fewer than
+// about four requests a second parks between them, which costs each a goroutine's start and
+// fasthttp's per-connection set-up (docs/memory.md).
 const (
 	parkTick  = 250 * time.Millisecond
 	parkAfter = 2
@@ -141,6 +143,11 @@ func (c *conn) takePending(p []byte) int {
 // fasthttp, then serves it again; the deadline fasthttp set for the wait (its idle
 // timeout, or its read timeout for a new connection) still holds.
 func (l *listener) park(c *conn) {
+	if l.closed.Load() { // closeParked has run, or runs now: do not wait
+		c.parked.Store(false)
+		_ = c.closeForGood()
+		return
+	}
 	l.parkedNow.Add(1)
 	go func() {
 		_ = c.Conn.SetReadDeadline(c.readDeadline)
