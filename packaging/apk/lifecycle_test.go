@@ -23,16 +23,19 @@ type distro struct {
 	from, to   string // an edit of the settings: ADDR from :8080 to :9000
 	env        string // how the service's state records the edited ADDR
 	log, state string
+	changed    string // what apk says of a package with a byte changed
 }
 
 var distros = map[string]distro{
 	"alpine": {
 		format: packaging.APK, conffile: "etc/conf.d/getsmall", from: `ADDR=":8080"`, to: `ADDR=":9000"`,
 		env: "ADDR=:9000", log: "var/log/openrc.log", state: "run/openrc/started/getsmall",
+		changed: "file format is invalid or inconsistent",
 	},
 	"openwrt": {
 		format: packaging.APK3, conffile: "etc/config/getsmall", from: "option addr ':8080'", to: "option addr ':9000'",
 		env: "env ADDR=:9000", log: "var/log/procd.log", state: "var/run/procd/getsmall",
+		changed: "file integrity error",
 	},
 }
 

@@ -32,18 +32,18 @@ func flipByte(t *testing.T, path string) {
 // else, is what apk refused it for.
 func (s *setup) refusals(r *root, d distro, srv string) {
 	t, arch := r.t, r.sys.arch
-	r.refused("arch", "add", s.older.pkg(d.format, r.sys.foreign))
+	r.refused("arch: "+r.sys.foreign, "add", s.older.pkg(d.format, r.sys.foreign))
 
 	publish(t, s.older, d.format, arch, srv)
 	_, _, full := s.older.build.Version.For(d.format)
 	served := filepath.Join(srv, arch, "getsmall-"+full+".apk")
 	flipByte(t, served)
-	r.refused("ERROR", "add", "getsmall")
+	r.refused(d.changed, "add", "getsmall")
 
 	changed := filepath.Join(t.TempDir(), "getsmall.apk")
 	copyFile(t, s.older.pkg(d.format, arch), changed, 0o644)
 	flipByte(t, changed)
-	r.refused("ERROR", "add", changed)
+	r.refused(d.changed, "add", changed)
 
 	unsigned := s.unsigned.pkg(d.format, arch)
 	r.refused("UNTRUSTED", "add", unsigned)
