@@ -182,5 +182,5 @@ func writeWithDirs(path string, content []byte, mode fs.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
 	}
-	return os.WriteFile(path, content, mode)
+	return os.WriteFile(path, content, mode) //nolint:gosec // a path under the run's own scratch directory
 }

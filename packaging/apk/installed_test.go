@@ -84,13 +84,13 @@ func (s *setup) audit(r *root) {
 		t.Errorf("apk audit --system --check-permissions:\n%s", out)
 	}
 	bin := filepath.Join(r.dir, "usr/bin/getsmall")
-	if err := os.Chmod(bin, 0o700); err != nil {
+	if err := os.Chmod(bin, 0o700); err != nil { //nolint:gosec // a program's mode, changed for the audit to see
 		t.Fatal(err)
 	}
 	if out := r.must("audit", "--system", "--check-permissions"); !strings.Contains(out, "usr/bin/getsmall") {
 		t.Errorf("apk audit did not see a changed mode:\n%s", out)
 	}
-	if err := os.Chmod(bin, 0o755); err != nil {
+	if err := os.Chmod(bin, 0o755); err != nil { //nolint:gosec // the packaged mode back
 		t.Fatal(err)
 	}
 }

@@ -19,7 +19,7 @@ import (
 // flipByte changes the byte in the middle of a file, inside the packed binary's data.
 func flipByte(t *testing.T, path string) {
 	t.Helper()
-	b, err := os.ReadFile(path) //nolint:gosec // the test's copy
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func (s *setup) refusals(r *root, d distro, srv string) {
 		index = []string{"--allow-untrusted", "mkndx", "--pkgname-spec", "${name}-${version}.apk",
 			"--output", filepath.Join(srv, arch, "packages.adb"), served}
 	}
-	if out, err := exec.Command(s.apk, index...).CombinedOutput(); err != nil { //nolint:gosec // the apk make built
+	if out, err := exec.Command(s.apk, index...).CombinedOutput(); err != nil {
 		t.Fatalf("apk %s: %v\n%s", strings.Join(index, " "), err, out)
 	}
 	r.refused("UNTRUSTED", "add", "getsmall")

@@ -32,7 +32,7 @@ var skeleton = map[string]struct {
 	passwd, group, sh string
 	logs, state       []string
 }{
-	"alpine": {
+	"alpine": { //nolint:gosec // a root's /etc/passwd and /etc/shadow: no credentials
 		dirs:   []string{"etc/init.d", "etc/conf.d", "etc/runlevels/default", "etc/runlevels/boot", "run"},
 		state:  []string{"run/openrc/started"},
 		passwd: "root:x:0:0:root:/root:/bin/ash\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n",
@@ -40,7 +40,7 @@ var skeleton = map[string]struct {
 		sh:     "root:*::0:::::\nnobody:!::0:::::\n",
 		logs:   []string{"var/log/openrc.log"},
 	},
-	"openwrt": {
+	"openwrt": { //nolint:gosec // a root's /etc/passwd and /etc/shadow: no credentials
 		dirs:   []string{"etc/init.d", "etc/config", "etc/rc.d", "lib/apk/packages", "var/run"},
 		state:  []string{"var/run/procd"},
 		passwd: "root:x:0:0:root:/root:/bin/ash\ndaemon:*:1:1:daemon:/var:/bin/false\nnetwork:*:101:101:network:/var:/bin/false\nnobody:*:65534:65534:nobody:/var:/bin/false\n",
@@ -109,7 +109,7 @@ func basePackage(t *testing.T, s system, apk, busybox string) string {
 		t.Fatal(err)
 	}
 	copyFile(t, busybox, filepath.Join(dir, "bin/busybox"), 0o755)
-	applets, err := exec.Command("chroot", dir, "/bin/busybox", "--list-full").Output() //nolint:gosec // the test's root
+	applets, err := exec.Command("chroot", dir, "/bin/busybox", "--list-full").Output()
 	if err != nil {
 		t.Fatalf("busybox --list-full for %s: %v (is qemu-user registered for it?)", s.goarch, err)
 	}
@@ -121,7 +121,7 @@ func basePackage(t *testing.T, s system, apk, busybox string) string {
 		}
 	}
 	out := filepath.Join(t.TempDir(), "base.apk")
-	if b, err := exec.Command(apk, "mkpkg", "--info", "name:standin-base", "--info", "version:1-r0", "--info", "arch:noarch", //nolint:gosec // the apk make built
+	if b, err := exec.Command(apk, "mkpkg", "--info", "name:standin-base", "--info", "version:1-r0", "--info", "arch:noarch",
 		"--info", "description:the test root's base system and stand-ins", "--files", dir, "--output", out).CombinedOutput(); err != nil {
 		t.Fatalf("apk mkpkg the base: %v\n%s", err, b)
 	}
@@ -130,7 +130,7 @@ func basePackage(t *testing.T, s system, apk, busybox string) string {
 
 // try runs apk on the root and returns what it said.
 func (r *root) try(args ...string) (string, error) {
-	out, err := exec.Command(r.apk, append([]string{"--root", r.dir, "--no-progress"}, args...)...).CombinedOutput() //nolint:gosec // the apk make built
+	out, err := exec.Command(r.apk, append([]string{"--root", r.dir, "--no-progress"}, args...)...).CombinedOutput()
 	return string(out), err
 }
 
@@ -166,7 +166,7 @@ func (r *root) refused(want string, args ...string) {
 // chroot runs a command in the root, its scripts and binaries as on the device.
 func (r *root) chroot(args ...string) string {
 	r.t.Helper()
-	out, err := exec.Command("chroot", append([]string{r.dir}, args...)...).CombinedOutput() //nolint:gosec // the test's root
+	out, err := exec.Command("chroot", append([]string{r.dir}, args...)...).CombinedOutput()
 	if err != nil {
 		r.t.Fatalf("chroot %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -175,7 +175,7 @@ func (r *root) chroot(args ...string) string {
 
 // read returns a file of the root, or "" when it is not there.
 func (r *root) read(path string) string {
-	b, _ := os.ReadFile(filepath.Join(r.dir, path)) //nolint:gosec // the test's root
+	b, _ := os.ReadFile(filepath.Join(r.dir, path))
 	return string(b)
 }
 
@@ -244,7 +244,7 @@ func copyTree(from, to string) error {
 		if err != nil {
 			return err
 		}
-		b, err := os.ReadFile(path) //nolint:gosec // the test's own stand-ins
+		b, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
@@ -252,7 +252,7 @@ func copyTree(from, to string) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil { //nolint:gosec // a root's directories
 			return err
 		}
-		return os.WriteFile(dst, b, info.Mode().Perm()) //nolint:gosec // an executable stand-in
+		return os.WriteFile(dst, b, info.Mode().Perm())
 	})
 }
 
@@ -282,7 +282,7 @@ func write(t *testing.T, path, content string, mode fs.FileMode) {
 // copyFile copies a file with a mode.
 func copyFile(t *testing.T, from, to string, mode fs.FileMode) {
 	t.Helper()
-	b, err := os.ReadFile(from) //nolint:gosec // a file the test chose
+	b, err := os.ReadFile(from)
 	if err != nil {
 		t.Fatal(err)
 	}
