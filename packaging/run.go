@@ -40,8 +40,9 @@ type Result struct {
 	Size int64
 }
 
-// Run writes every package of the plan into OutDir, one nfpm call each, and an SBOM next
-// to each when SBOMDir is set. It says one line per skipped pair and per package.
+// Run writes every package of the plan into OutDir, one nfpm call each (apk mkpkg for
+// OpenWrt's .apk), an SBOM next to each when SBOMDir is set, and, with the apk key, the apk
+// packages' repositories. It says one line per skipped pair, per package and per repository.
 func (b Build) Run(ctx context.Context, o Options) ([]Result, error) {
 	targets, skips := Plan(o.Platforms, o.Formats)
 	for _, s := range skips {
