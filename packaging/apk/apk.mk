@@ -9,8 +9,7 @@ test-packages-apk: apk-tools ## Alpine's and OpenWrt's apk packages installed, u
 	@[ "$$(id -u)" = 0 ] || { echo "make $@: run it as root: apk runs the packages' scripts chrooted in their roots" >&2; exit 1; }
 	@$(call need,chroot,apt-get install coreutils)
 	@$(call need,apt-get,a Debian system: the roots' busybox is Debian's busybox-static)
-	@$(call need,upx,$(UPX_HINT))
 	@amd64=$$(bash packaging/apk/busybox.sh amd64 $(APK_BUSYBOX_CACHE)) && arm64=$$(bash packaging/apk/busybox.sh arm64 $(APK_BUSYBOX_CACHE)) && \
 	cd packaging && APK_TOOLS='$(APK_TOOLS)' BUSYBOX_AMD64="$$amd64" BUSYBOX_ARM64="$$arm64" \
-	  APK_TEST_BIN='$(abspath $(BIN_DIR))/test-packages-apk' UPX_FLAGS='$(UPX_FLAGS)' \
+	  APK_TEST_BIN='$(abspath $(BIN_DIR))/test-packages-apk' \
 	  go test -tags apktools -count=1 -v -timeout 30m ./apk/
