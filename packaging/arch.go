@@ -1,8 +1,9 @@
 // Package packaging turns the product's static binaries into OS packages: a .deb, an .rpm,
-// an .apk and an .ipk per platform, each with its init system's files (systemd units,
-// an OpenRC script, a procd script), built by nfpm from configurations this package writes.
-// It decides the distributions' architecture names, the package versions and the files;
-// nfpm writes the archives.
+// an .apk and an .ipk per platform, and an apk-tools 3 .apk for OpenWrt 25.12, each with
+// its init system's files (systemd units, an OpenRC script, a procd script), and the signed
+// repositories apk installs them from. It decides the distributions' architecture names,
+// the package versions and the files; nfpm writes the first four archives, apk-tools'
+// mkpkg the fifth, and apk-tools' index and mkndx the repositories' indexes.
 package packaging
 
 import (
@@ -20,10 +21,13 @@ const (
 	RPM Format = "rpm" // Fedora, RHEL and its rebuilds, openSUSE
 	APK Format = "apk" // Alpine (apk-tools 2 format)
 	IPK Format = "ipk" // OpenWrt up to 24.10 (opkg)
+	// APK3 is OpenWrt 25.12 and later (apk-tools 3 format, ADB). Its files end in .apk too:
+	// the name of the format is not its extension.
+	APK3 Format = "apk3"
 )
 
-// Formats lists every format in build order.
-var Formats = []Format{Deb, RPM, APK, IPK}
+// Formats lists every format in build order: apk-tools builds the last one.
+var Formats = []Format{Deb, RPM, APK, IPK, APK3}
 
 // ParseFormats reads a space-separated list such as "deb rpm", in build order.
 func ParseFormats(s string) ([]Format, error) {
@@ -95,7 +99,8 @@ type archEntry struct {
 //     aarch64_cortex-a72 (bcm2711: Raspberry Pi 4, mvebu cortexa72);
 //     arm_cortex-a7_neon-vfpv4 (bcm2709: Raspberry Pi 2, ipq40xx, sunxi cortexa7, mt7623);
 //     arm_arm1176jzf-s_vfp (bcm2708: Raspberry Pi 1 and Zero); mipsel_24kc (ramips
-//     mt7621, mt76x8). OpenWrt 25.12 and later install apk (v3) packages instead of ipk.
+//     mt7621, mt76x8). OpenWrt 25.12 and later install apk (v3) packages instead of ipk,
+//     under the same names: both formats take openwrtArchs.
 var archTable = map[Format]map[string]archEntry{
 	Deb: {
 		"linux/amd64":  {archs: []string{"amd64"}},
@@ -118,13 +123,18 @@ var archTable = map[Format]map[string]archEntry{
 		"linux/arm/v6": {archs: []string{"armhf"}},
 		"linux/mipsle": {why: "Alpine has no mipsel port"},
 	},
-	IPK: {
-		"linux/amd64":  {archs: []string{"x86_64"}},
-		"linux/arm64":  {archs: []string{"aarch64_generic", "aarch64_cortex-a53", "aarch64_cortex-a72"}},
-		"linux/arm/v7": {archs: []string{"arm_cortex-a7_neon-vfpv4"}},
-		"linux/arm/v6": {archs: []string{"arm_arm1176jzf-s_vfp"}},
-		"linux/mipsle": {archs: []string{"mipsel_24kc"}},
-	},
+	IPK:  openwrtArchs,
+	APK3: openwrtArchs,
+}
+
+// openwrtArchs are OpenWrt's package architectures, which opkg (.ipk) and apk-tools 3
+// (.apk) read alike.
+var openwrtArchs = map[string]archEntry{
+	"linux/amd64":  {archs: []string{"x86_64"}},
+	"linux/arm64":  {archs: []string{"aarch64_generic", "aarch64_cortex-a53", "aarch64_cortex-a72"}},
+	"linux/arm/v7": {archs: []string{"arm_cortex-a7_neon-vfpv4"}},
+	"linux/arm/v6": {archs: []string{"arm_arm1176jzf-s_vfp"}},
+	"linux/mipsle": {archs: []string{"mipsel_24kc"}},
 }
 
 // Plan lists the packages to build for these platforms and formats, format by format in

@@ -15,7 +15,8 @@ import (
 // signatures) of every other version, and this build's flavour of this version, so that
 // the directory holds one version's packages: those this run writes and the other
 // flavours already written for the same version (make packages PACKAGE_BINARY=plain
-// after make packages).
+// after make packages). A repository of another version goes too; this flavour's own are
+// rewritten by the run.
 func (b Build) Clean(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -41,7 +42,13 @@ func (b Build) Clean(dir string) error {
 	for _, e := range entries {
 		base := strings.TrimSuffix(strings.TrimSuffix(e.Name(), ".sigstore.json"), ".cdx.json")
 		ext := filepath.Ext(base)
-		if e.IsDir() || !strings.HasPrefix(base, b.Name) || !slices.Contains(Formats, Format(strings.TrimPrefix(ext, "."))) {
+		if e.IsDir() {
+			if err := b.cleanRepo(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+			continue
+		}
+		if !strings.HasPrefix(base, b.Name) || !slices.Contains(Formats, Format(strings.TrimPrefix(ext, "."))) {
 			continue
 		}
 		current := slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(base, p) })
@@ -52,4 +59,17 @@ func (b Build) Clean(dir string) error {
 		}
 	}
 	return nil
+}
+
+// cleanRepo removes path if it is an apk repository (an index in each architecture's
+// directory) that holds no package of this version.
+func (b Build) cleanRepo(path string) error {
+	indexes, _ := filepath.Glob(filepath.Join(path, "*", "APKINDEX.tar.gz"))
+	adbs, _ := filepath.Glob(filepath.Join(path, "*", "packages.adb"))
+	_, _, full := b.Version.For(APK)
+	ours, _ := filepath.Glob(filepath.Join(path, "*", b.Name+"-"+full+".apk"))
+	if len(indexes)+len(adbs) == 0 || len(ours) > 0 {
+		return nil
+	}
+	return os.RemoveAll(path)
 }

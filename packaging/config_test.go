@@ -15,14 +15,15 @@ import (
 	"github.com/goreleaser/nfpm/v2"
 )
 
-// TestConfigs writes every target's nfpm configuration and has nfpm's own parser read it
-// (refusing unknown fields) and prepare its files, as nfpm package does.
+// TestConfigs writes every nfpm target's configuration and has nfpm's own parser read it
+// (refusing unknown fields) and prepare its files, as nfpm package does. apk-tools, not
+// nfpm, writes the OpenWrt .apk.
 func TestConfigs(t *testing.T) {
 	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "getsmall-upx-linux-amd64")
 	mustWrite(t, bin, "\x7fELF", 0o600)
 	b := testBuild(t, true)
-	targets, _ := Plan(allPlatforms, Formats)
+	targets, _ := Plan(allPlatforms, []Format{Deb, RPM, APK, IPK})
 	for _, tg := range targets {
 		t.Run(string(tg.Format)+"-"+tg.Arch, func(t *testing.T) {
 			t.Parallel()
@@ -79,8 +80,9 @@ func TestConfigs(t *testing.T) {
 					t.Errorf("the binary comes from %q, want %q", f.Source, bin)
 				}
 			}
-			scripts := []string{info.Scripts.PreInstall, info.Scripts.PostInstall, info.Scripts.PreRemove, info.Scripts.PostRemove, info.APK.Scripts.PreUpgrade}
-			want := map[Format]string{Deb: "-xxx-", RPM: "-xxx-", APK: "x-xxx", IPK: "-xxx-"}[tg.Format]
+			scripts := []string{info.Scripts.PreInstall, info.Scripts.PostInstall, info.Scripts.PreRemove, info.Scripts.PostRemove,
+				info.APK.Scripts.PreUpgrade, info.APK.Scripts.PostUpgrade}
+			want := map[Format]string{Deb: "-xxx--", RPM: "-xxx--", APK: "x-xxxx", IPK: "-xxx--"}[tg.Format]
 			var have strings.Builder
 			for _, s := range scripts {
 				if s == "" {
@@ -93,7 +95,7 @@ func TestConfigs(t *testing.T) {
 				}
 			}
 			if have.String() != want {
-				t.Errorf("scripts (preinstall, postinstall, preremove, postremove, apk preupgrade) %s, want %s", have.String(), want)
+				t.Errorf("scripts (preinstall, postinstall, preremove, postremove, apk preupgrade, apk postupgrade) %s, want %s", have.String(), want)
 			}
 			desc := b.Description(tg)
 			if !strings.Contains(desc, "UPX-packed") || !strings.Contains(desc, "v1.2.3-4-gabc1234-dirty") ||

@@ -25,6 +25,8 @@ func TestFileNames(t *testing.T) {
 		{plain, Target{Format: RPM, Arch: "aarch64"}, "getsmall-1.2.3+4.gabc1234.dirty-1.aarch64-plain.rpm"},
 		{upx, Target{Format: APK, Arch: "armv7"}, "getsmall_1.2.3_p4-r1_armv7.apk"},
 		{upx, Target{Format: IPK, Arch: "mipsel_24kc"}, "getsmall_1.2.3+4.gabc1234.dirty_mipsel_24kc.ipk"},
+		{upx, Target{Format: APK3, Arch: "x86_64"}, "getsmall_1.2.3_p4-r1_openwrt_x86_64.apk"},
+		{plain, Target{Format: APK3, Arch: "mipsel_24kc"}, "getsmall_1.2.3_p4-r1_openwrt_mipsel_24kc-plain.apk"},
 		{plain, Target{Format: IPK, Arch: "aarch64_cortex-a53"}, "getsmall_1.2.3+4.gabc1234.dirty_aarch64_cortex-a53-plain.ipk"},
 	} {
 		if got := c.b.FileName(c.t); got != c.want {
@@ -49,6 +51,9 @@ func TestClean(t *testing.T) {
 		"getsmall-1.2.3+4.gabc1234.dirty-1.x86_64-plain.rpm":           true,
 		"getsmall-1.2.3+4.gabc1234.dirty-1.x86_64-plain.rpm.cdx.json":  true,
 		"getsmall_1.2.3_p4-r1_x86_64-floppy.apk":                       true,
+		"getsmall_1.2.3_p4-r1_openwrt_x86_64.apk":                      false,
+		"getsmall_1.2.3_p4-r1_openwrt_x86_64-plain.apk":                true,
+		"getsmall_1.2.3_p4-r0_openwrt_x86_64-plain.apk":                false,
 		"getsmall_1.2.3_amd64.deb":                                     false, // another version
 		"getsmall_1.2.3+4.gabc1234_amd64-plain.deb":                    false,
 		"getsmall-1.2.3-1.x86_64.rpm":                                  false,
@@ -61,6 +66,18 @@ func TestClean(t *testing.T) {
 	}
 	for name := range files {
 		mustWrite(t, filepath.Join(dir, name), "", 0o600)
+	}
+	// Repositories: another version's goes, this version's of another flavour stays.
+	repos := map[string]bool{
+		"alpine/x86_64/APKINDEX.tar.gz":                 false,
+		"alpine/x86_64/getsmall-1.2.3_p4-r0.apk":        false,
+		"openwrt-plain/x86_64/packages.adb":             true,
+		"openwrt-plain/x86_64/getsmall-1.2.3_p4-r1.apk": true,
+		"notes/x86_64/getsmall-1.2.3_p4-r0.apk":         true, // no index: not a repository
+	}
+	for name := range repos {
+		mustWrite(t, filepath.Join(dir, name), "", 0o600)
+		files[name] = repos[name]
 	}
 	if err := b.Clean(dir); err != nil {
 		t.Fatal(err)

@@ -89,6 +89,16 @@ var fileSet = map[Format]map[string]string{
 		"/etc/config/getsmall":                 "config|noreplace 0644",
 		"/usr/share/licenses/getsmall/LICENSE": " 0644",
 	},
+	APK3: {
+		"/usr/bin/getsmall":                           " 0755",
+		"/etc/init.d/getsmall":                        " 0755",
+		"/etc/config/getsmall":                        "config|noreplace 0644",
+		"/usr/share/licenses/getsmall/LICENSE":        " 0644",
+		"/lib/apk/packages/getsmall.rusers":           " 0644",
+		"/lib/apk/packages/getsmall.list":             " 0644",
+		"/lib/apk/packages/getsmall.conffiles":        " 0644",
+		"/lib/apk/packages/getsmall.conffiles_static": " 0644",
+	},
 }
 
 // compareFiles wants got, a package's files (destination -> type and mode, or mode), to

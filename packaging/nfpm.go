@@ -76,13 +76,22 @@ type NFPMRPM struct {
 
 // NFPMAPK is the apk section.
 type NFPMAPK struct {
-	Arch    string         `json:"arch"`
-	Scripts NFPMAPKScripts `json:"scripts"`
+	Arch      string            `json:"arch"`
+	Scripts   NFPMAPKScripts    `json:"scripts"`
+	Signature *NFPMAPKSignature `json:"signature,omitempty"`
 }
 
-// NFPMAPKScripts is apk's script nfpm has no general name for.
+// NFPMAPKScripts are apk's scripts nfpm has no general name for.
 type NFPMAPKScripts struct {
-	PreUpgrade string `json:"preupgrade,omitempty"`
+	PreUpgrade  string `json:"preupgrade,omitempty"`
+	PostUpgrade string `json:"postupgrade,omitempty"`
+}
+
+// NFPMAPKSignature signs an .apk with the project's apk key: nfpm writes .SIGN.RSA.<key
+// name>, the name of the public key apk looks for in /etc/apk/keys.
+type NFPMAPKSignature struct {
+	KeyFile string `json:"key_file"`
+	KeyName string `json:"key_name"`
 }
 
 // Config is nfpm's configuration for a target's contents, whose rendered files and scripts
@@ -136,7 +145,7 @@ func (b Build) Config(t Target, c Contents, dir string) NFPMConfig {
 		// The build host is in the header: a fixed one, for the same bytes on any machine.
 		cfg.RPM = &NFPMRPM{Arch: t.Arch, Compression: "xz", Summary: b.Summary, BuildHost: "reproducible", Packager: b.Maintainer}
 	case APK:
-		cfg.APK = &NFPMAPK{Arch: t.Arch, Scripts: NFPMAPKScripts{PreUpgrade: path("preupgrade", s.PreUpgrade)}}
+		cfg.APK = &NFPMAPK{Arch: t.Arch, Scripts: NFPMAPKScripts{PreUpgrade: path("preupgrade", s.PreUpgrade), PostUpgrade: path("postupgrade", s.PostUpgrade)}}
 	case IPK:
 		cfg.IPK = &NFPMFormat{Arch: t.Arch}
 	}
@@ -173,5 +182,5 @@ func writeWithDirs(path string, content []byte, mode fs.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
 	}
-	return os.WriteFile(path, content, mode)
+	return os.WriteFile(path, content, mode) //nolint:gosec // a path under the run's own scratch directory
 }

@@ -134,6 +134,8 @@ func TestPackages(t *testing.T) {
 					c.apk()
 				case IPK:
 					c.ipk()
+				case APK3:
+					c.apk3()
 				}
 				c.sbom()
 			})

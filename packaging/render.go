@@ -68,16 +68,16 @@ type File struct {
 
 // Scripts are a package's maintainer scripts, rendered, by nfpm's names.
 type Scripts struct {
-	PreInstall, PostInstall, PreRemove, PostRemove, PreUpgrade []byte
+	PreInstall, PostInstall, PreRemove, PostRemove, PreUpgrade, PostUpgrade []byte
 }
 
 // byName returns the scripts a package has, by nfpm's names: preinstall, postinstall,
-// preremove, postremove and preupgrade.
+// preremove, postremove, preupgrade and postupgrade.
 func (s Scripts) byName() map[string][]byte {
 	out := map[string][]byte{}
 	for name, content := range map[string][]byte{
 		"preinstall": s.PreInstall, "postinstall": s.PostInstall, "preremove": s.PreRemove,
-		"postremove": s.PostRemove, "preupgrade": s.PreUpgrade,
+		"postremove": s.PostRemove, "preupgrade": s.PreUpgrade, "postupgrade": s.PostUpgrade,
 	} {
 		if content != nil {
 			out[name] = content
@@ -220,12 +220,17 @@ func (b Build) Contents(f Format, binary string) (Contents, error) {
 		add("/etc/conf.d/"+b.Name, "openrc-conf", 0o644, "config|noreplace")
 		c.Files = append(c.Files, license)
 		pre := rendered("apk-pre-install")
-		c.Scripts = Scripts{PreInstall: pre, PreUpgrade: pre, PreRemove: rendered("apk-pre-deinstall"), PostRemove: rendered("apk-post-deinstall")}
-	case IPK:
+		c.Scripts = Scripts{PreInstall: pre, PreUpgrade: pre, PostUpgrade: rendered("apk-post-upgrade"),
+			PreRemove: rendered("apk-pre-deinstall"), PostRemove: rendered("apk-post-deinstall")}
+	case IPK, APK3:
 		add("/etc/init.d/"+b.Name, "procd-init", 0o755, "")
 		add("/etc/config/"+b.Name, "uci-config", 0o644, "config|noreplace")
 		c.Files = append(c.Files, license)
-		c.Scripts = Scripts{PostInstall: rendered("ipk-postinst"), PreRemove: rendered("ipk-prerm"), PostRemove: rendered("ipk-postrm")}
+		if f == IPK {
+			c.Scripts = Scripts{PostInstall: rendered("ipk-postinst"), PreRemove: rendered("ipk-prerm"), PostRemove: rendered("ipk-postrm")}
+		} else {
+			b.openwrtAPK(&c, rendered)
+		}
 	default:
 		return Contents{}, fmt.Errorf("unknown format %q", f)
 	}
@@ -237,9 +242,9 @@ func (b Build) Contents(f Format, binary string) (Contents, error) {
 
 // Description is the package's description: the summary, then which build of which
 // version it carries (apk's version cannot hold the commit, this can). apk's is one line:
-// its .PKGINFO has no continuation lines.
+// its .PKGINFO has no continuation lines, and apk-tools 3 keeps one line too.
 func (b Build) Description(t Target) string {
-	if t.Format == APK {
+	if t.Format == APK || t.Format == APK3 {
 		return fmt.Sprintf("%s (%s build of %s for %s)", b.Summary, b.Flavor, b.Version.Describe, t.Platform)
 	}
 	return fmt.Sprintf("%s\nThe %s build of %s %s for %s.", b.Summary, b.Flavor, b.Name, b.Version.Describe, t.Platform)
@@ -255,6 +260,9 @@ func (b Build) FileName(t Target) string {
 		return fmt.Sprintf("%s-%s-%s.%s%s.rpm", b.Name, ver, rel, t.Arch, b.Suffix)
 	case APK:
 		return fmt.Sprintf("%s_%s-r%s_%s%s.apk", b.Name, ver, rel, t.Arch, b.Suffix)
+	case APK3:
+		// openwrt_ keeps OpenWrt's x86_64 apart from Alpine's in one directory.
+		return fmt.Sprintf("%s_%s-r%s_openwrt_%s%s.apk", b.Name, ver, rel, t.Arch, b.Suffix)
 	default:
 		return fmt.Sprintf("%s_%s_%s%s.%s", b.Name, ver, t.Arch, b.Suffix, t.Format)
 	}

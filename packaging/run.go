@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -25,6 +26,8 @@ type Options struct {
 	BinPrefix string // a platform's binary is BinPrefix + PlatformName(platform)
 	OutDir    string
 	NFPM      string // the nfpm binary
+	APK       string // apk-tools' apk: it writes the OpenWrt packages and the repositories' indexes
+	APKKey    string // optional: the apk key (NAME.rsa, NAME.rsa.pub beside it) that signs them
 	SBOMDir   string // optional: <platform name>.cdx.json per platform, copied per package
 	WorkDir   string
 	Log       io.Writer
@@ -37,8 +40,9 @@ type Result struct {
 	Size int64
 }
 
-// Run writes every package of the plan into OutDir, one nfpm call each, and an SBOM next
-// to each when SBOMDir is set. It says one line per skipped pair and per package.
+// Run writes every package of the plan into OutDir, one nfpm call each (apk mkpkg for
+// OpenWrt's .apk), an SBOM next to each when SBOMDir is set, and, with the apk key, the apk
+// packages' repositories. It says one line per skipped pair, per package and per repository.
 func (b Build) Run(ctx context.Context, o Options) ([]Result, error) {
 	targets, skips := Plan(o.Platforms, o.Formats)
 	for _, s := range skips {
@@ -46,6 +50,14 @@ func (b Build) Run(ctx context.Context, o Options) ([]Result, error) {
 	}
 	if len(targets) == 0 {
 		return nil, errors.New("no package to build for these platforms and formats")
+	}
+	if o.APK == "" && (plannedFormat(targets, APK3) || o.APKKey != "" && plannedFormat(targets, APK)) {
+		return nil, errors.New("the OpenWrt packages and the apk repositories need apk-tools (make apk-tools)")
+	}
+	if o.APKKey != "" {
+		if _, err := loadAPKKey(o.APKKey); err != nil {
+			return nil, err
+		}
 	}
 	for _, p := range o.Platforms {
 		if bin := o.BinPrefix + PlatformName(p); !exists(bin) && planned(targets, p) {
@@ -66,25 +78,15 @@ func (b Build) Run(ctx context.Context, o Options) ([]Result, error) {
 			return nil, err
 		}
 		dir := filepath.Join(o.WorkDir, string(t.Format)+"-"+t.Arch)
-		if err := b.WriteFiles(c, dir); err != nil {
-			return nil, err
-		}
-		cfg, err := json.MarshalIndent(b.Config(t, c, dir), "", "  ")
-		if err != nil {
-			return nil, err
-		}
-		cfgPath := filepath.Join(dir, "nfpm.yaml")
-		if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
-			return nil, err
-		}
 		path := filepath.Join(o.OutDir, b.FileName(t))
-		cmd := exec.CommandContext(ctx, o.NFPM, "package", "--config", cfgPath, "--packager", string(t.Format), "--target", path+".tmp") //nolint:gosec // the nfpm make built
-		cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH="+strconv.FormatInt(b.Date.Unix(), 10))
-		var stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-		if err := cmd.Run(); err != nil {
+		if t.Format == APK3 {
+			err = b.mkpkg(ctx, o.APK, o.APKKey, t, c, dir, path+".tmp")
+		} else {
+			err = b.nfpm(ctx, o, t, c, dir, path+".tmp")
+		}
+		if err != nil {
 			_ = os.Remove(path + ".tmp")
-			return nil, fmt.Errorf("nfpm %s %s: %w\n%s", t.Format, t.Arch, err, stderr.String())
+			return nil, err
 		}
 		if err := os.Rename(path+".tmp", path); err != nil {
 			return nil, err
@@ -101,7 +103,41 @@ func (b Build) Run(ctx context.Context, o Options) ([]Result, error) {
 		fmt.Fprintf(o.Log, "packages: %s (%d bytes, %s %s)\n", path, info.Size(), t.Platform, t.Arch)
 		out = append(out, Result{Target: t, Path: path, Size: info.Size()})
 	}
+	if plannedFormat(targets, repoFormats...) {
+		if err := b.writeRepos(ctx, o, out); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
+}
+
+// nfpm writes target t's package to out with nfpm, from c's files and scripts written
+// under dir; the project's apk key, when set, signs an .apk.
+func (b Build) nfpm(ctx context.Context, o Options, t Target, c Contents, dir, out string) error {
+	if err := b.WriteFiles(c, dir); err != nil {
+		return err
+	}
+	config := b.Config(t, c, dir)
+	if t.Format == APK && o.APKKey != "" {
+		name, _ := APKKeyName(o.APKKey)
+		config.APK.Signature = &NFPMAPKSignature{KeyFile: o.APKKey, KeyName: name}
+	}
+	cfg, err := json.MarshalIndent(config, "", "  ")
+	if err != nil {
+		return err
+	}
+	cfgPath := filepath.Join(dir, "nfpm.yaml")
+	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, o.NFPM, "package", "--config", cfgPath, "--packager", string(t.Format), "--target", out) //nolint:gosec // the nfpm make built
+	cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH="+strconv.FormatInt(b.Date.Unix(), 10))
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("nfpm %s %s: %w\n%s", t.Format, t.Arch, err, stderr.String())
+	}
+	return nil
 }
 
 // exists tells whether path names a file or directory.
@@ -112,12 +148,12 @@ func exists(path string) bool {
 
 // planned tells whether any of the targets is built from platform's binary.
 func planned(ts []Target, platform string) bool {
-	for _, t := range ts {
-		if t.Platform == platform {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(ts, func(t Target) bool { return t.Platform == platform })
+}
+
+// plannedFormat tells whether any of the targets is of one of the formats.
+func plannedFormat(ts []Target, formats ...Format) bool {
+	return slices.ContainsFunc(ts, func(t Target) bool { return slices.Contains(formats, t.Format) })
 }
 
 // copySBOM writes the platform binary's SBOM next to a package, as <package>.cdx.json,

@@ -1,5 +1,6 @@
-// The .apk's and the .ipk's maintainer scripts, which make and remove the service user,
-// run against busybox's user commands and OpenWrt's functions.sh stood in.
+// The .apk's, the .ipk's and the OpenWrt .apk's maintainer scripts, which make and remove
+// the service user, run against busybox's user commands and OpenWrt's functions.sh stood
+// in by make test-packages-apk's own stand-ins.
 
 package packaging
 
@@ -12,11 +13,15 @@ import (
 	"testing"
 )
 
-// busyboxUsers are stand-ins for busybox's user and group commands over a fake /etc: grep
-// and awk read it in place of the real one.
+// standIns is where make test-packages-apk's stand-ins are: these tests run the same ones.
+const standIns = "apk/standin"
+
+// busyboxUsers puts busybox's user and group commands on the harness's PATH: the stand-ins
+// Alpine's root gets, recording each call, over a fake /etc at root (their ROOT). grep and
+// awk read it in place of the real one when the scripts name /etc.
 func busyboxUsers(t *testing.T, h *harness, root string) {
 	t.Helper()
-	for _, f := range []string{"passwd", "group"} {
+	for _, f := range []string{"passwd", "group", "shadow"} {
 		mustWrite(t, filepath.Join(root, "etc", f), "root:x:0:0:root:/root:/bin/sh\n", 0o600)
 	}
 	fakeEtc := `for a in "$@"; do case $a in /etc/passwd | /etc/group) a="$ROOT$a" ;; esac; set -- "$@" "$a"; shift; done; `
@@ -25,11 +30,15 @@ func busyboxUsers(t *testing.T, h *harness, root string) {
 	for name, real := range map[string]string{"grep": grep, "awk": awk} {
 		h.executable(t, name, "#!/bin/sh\n"+fakeEtc+"exec "+real+" \"$@\"\n")
 	}
-	h.stub(t, "addgroup", `eval "name=\${$#}"; echo "$name:x:101:" >>"$ROOT/etc/group"`)
-	h.stub(t, "adduser", `eval "name=\${$#}"; gecos=; while [ $# -gt 1 ]; do [ "$1" = -g ] && gecos=$2; shift; done
-echo "$name:x:101:101:$gecos:/dev/null:/sbin/nologin" >>"$ROOT/etc/passwd"`)
-	h.stub(t, "deluser", `sed -i "/^$1:/d" "$ROOT/etc/passwd"; sed -i "/^$1:/d" "$ROOT/etc/group"`)
-	h.stub(t, "delgroup", `sed -i "/^$1:/d" "$ROOT/etc/group"`)
+	h.realTool(t, "cut")
+	h.realTool(t, "date")
+	for _, name := range []string{"addgroup", "adduser", "deluser", "delgroup"} {
+		abs, err := filepath.Abs(filepath.Join(standIns, "alpine/usr/sbin", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.stub(t, name, `sh `+abs+` "$@" || exit 1`)
+	}
 	h.stub(t, "id", `[ "$1" = -u ] && shift; awk -F: -v u="$1" '$1 == u { found = 1 } END { exit !found }' "$ROOT/etc/passwd" || exit 1`)
 }
 
@@ -59,6 +68,10 @@ func TestAPKScripts(t *testing.T) {
 	if countLines(t, passwd, "getsmall:") != 1 || countLines(t, group, "getsmall:") != 1 {
 		t.Errorf("after two runs: %d users, %d groups named getsmall; want one each", countLines(t, passwd, "getsmall:"), countLines(t, group, "getsmall:"))
 	}
+	calls, _, err = h.run(t, s["postupgrade"], env)
+	if err != nil || !slices.Equal(calls, []string{"rc-service --ifstarted getsmall restart"}) {
+		t.Errorf(".post-upgrade: %q, %v; want a restart if it runs", calls, err)
+	}
 	calls, _, err = h.run(t, s["preremove"], env)
 	if err != nil || !slices.Equal(calls, []string{"rc-service --ifstarted getsmall stop", "rc-update --all del getsmall"}) {
 		t.Errorf(".pre-deinstall: %q, %v", calls, err)
@@ -78,19 +91,26 @@ func TestAPKScripts(t *testing.T) {
 	}
 }
 
-// openwrtFunctions stands in for OpenWrt's /lib/functions.sh: the user helpers work on
-// $IPKG_INSTROOT/etc as OpenWrt's do, default_postinst and default_prerm record their call.
-const openwrtFunctions = `
-user_exists() { grep -qs "^${1}:" "${IPKG_INSTROOT}/etc/passwd"; }
-group_add_next() {
-	gid=$(grep -s "^${1}:" "${IPKG_INSTROOT}/etc/group" | cut -d: -f3)
-	if [ -z "$gid" ]; then gid=32768; echo "${1}:x:${gid}:" >>"${IPKG_INSTROOT}/etc/group"; fi
-	echo "$gid"
-}
-user_add() { echo "${1}:x:32768:${3}:${4:-$1}:${5:-/var/run/$1}:${6:-/bin/false}" >>"${IPKG_INSTROOT}/etc/passwd"; echo "${1}:x:0:0:99999:7:::" >>"${IPKG_INSTROOT}/etc/shadow"; }
-default_postinst() { printf '%s\n' "default_postinst $*" >>"$CALLS"; }
+// openwrtRoot makes an OpenWrt image root for the harness: its /etc, and as its
+// /lib/functions.sh the stand-in OpenWrt's root gets, with default_postinst,
+// default_prerm and add_group_and_user recording their call instead.
+func openwrtRoot(t *testing.T, h *harness) string {
+	t.Helper()
+	h.realTool(t, "cut")
+	root := filepath.Join(h.dir, "root")
+	functions := mustRead(t, filepath.Join(standIns, "openwrt/lib/functions.sh")) + `
+default_postinst() { printf '%s\n' "default_postinst${*:+ $*}${PKG_UPGRADE:+ (upgrade)}" >>"$CALLS"; }
 default_prerm() { printf '%s\n' "default_prerm $*" >>"$CALLS"; }
+add_group_and_user() { printf '%s\n' "add_group_and_user $root $pkgname" >>"$CALLS"; }
 `
+	for f, content := range map[string]string{ //nolint:gosec // a fake /etc, no credentials
+		"etc/passwd": "root:x:0:0:root:/root:/bin/ash\n", "etc/group": "root:x:0:\n",
+		"etc/shadow": "root:::0:99999:7:::\n", "lib/functions.sh": functions,
+	} {
+		mustWrite(t, filepath.Join(root, f), content, 0o600)
+	}
+	return root
+}
 
 // TestIPKScripts runs the .ipk's scripts on an image root (IPKG_INSTROOT) with OpenWrt's
 // helpers stood in: the user made once, OpenWrt's default_postinst and default_prerm
@@ -99,14 +119,7 @@ func TestIPKScripts(t *testing.T) {
 	t.Parallel()
 	s := scriptsOf(t, IPK)
 	h := newHarness(t, "lock")
-	h.realTool(t, "cut")
-	root := filepath.Join(h.dir, "root")
-	for f, content := range map[string]string{ //nolint:gosec // a fake /etc, no credentials
-		"etc/passwd": "root:x:0:0:root:/root:/bin/ash\n", "etc/group": "root:x:0:\n",
-		"etc/shadow": "root:::0:99999:7:::\n", "lib/functions.sh": openwrtFunctions,
-	} {
-		mustWrite(t, filepath.Join(root, f), content, 0o600)
-	}
+	root := openwrtRoot(t, h)
 	env := []string{"IPKG_INSTROOT=" + root}
 	for range 2 {
 		calls, out, err := h.run(t, s["postinstall"], env, "configure")
@@ -145,5 +158,41 @@ func TestIPKScripts(t *testing.T) {
 	// Outside OpenWrt (no functions.sh) the scripts do nothing, successfully.
 	if calls, _, err := h.run(t, s["postinstall"], []string{"IPKG_INSTROOT=" + h.dir + "/none"}, "configure"); err != nil || len(calls) != 0 {
 		t.Errorf("postinst without OpenWrt: %q, %v", calls, err)
+	}
+}
+
+// TestOpenWrtAPKScripts runs the OpenWrt .apk's scripts as OpenWrt's apk does, with
+// OpenWrt's helpers stood in: the user made before the files (pre-install and
+// pre-upgrade), OpenWrt's add_group_and_user and default_postinst after them, with
+// PKG_UPGRADE=1 on an upgrade, default_prerm on removal, and the user removed after it.
+func TestOpenWrtAPKScripts(t *testing.T) {
+	t.Parallel()
+	s := scriptsOf(t, APK3)
+	h := newHarness(t, "lock")
+	root := openwrtRoot(t, h)
+	env := []string{"IPKG_INSTROOT=" + root}
+	for _, name := range []string{"preinstall", "preupgrade"} {
+		if calls, out, err := h.run(t, s[name], env); err != nil || len(calls) != 0 {
+			t.Errorf("%s: %q, %v\n%s", name, calls, err, out)
+		}
+		if n := countLines(t, filepath.Join(root, "etc/passwd"), "getsmall:x:32768:32768:getsmall service (package):"); n != 1 {
+			t.Errorf("after %s, %d marked users getsmall; want 1", name, n)
+		}
+	}
+	for name, want := range map[string][]string{
+		"postinstall": {"add_group_and_user " + root + " getsmall", "default_postinst"},
+		"postupgrade": {"add_group_and_user " + root + " getsmall", "default_postinst (upgrade)"},
+		"preremove":   {"default_prerm"},
+		"postremove":  nil,
+	} {
+		if calls, out, err := h.run(t, s[name], env); err != nil || !slices.Equal(calls, want) {
+			t.Errorf("%s: %q, %v; want %q\n%s", name, calls, err, want, out)
+		}
+	}
+	if n := countLines(t, filepath.Join(root, "etc/passwd"), "getsmall:"); n != 0 {
+		t.Errorf("post-deinstall left the user:\n%s", mustRead(t, filepath.Join(root, "etc/passwd")))
+	}
+	if !bytes.HasPrefix(s["postupgrade"], []byte("#!/bin/sh\nexport PKG_UPGRADE=1\n")) || !bytes.HasSuffix(s["postupgrade"], s["postinstall"][len("#!/bin/sh\n"):]) {
+		t.Errorf("post-upgrade is not post-install with PKG_UPGRADE=1:\n%s", s["postupgrade"])
 	}
 }

@@ -10,19 +10,11 @@ import (
 	"testing"
 )
 
-// procdHarness stands in for OpenWrt's rc.common, its UCI functions (the config file is
-// read as the shell it is, as config_load once did) and procd.sh, recording each procd call
-// with rec.
-const procdHarness = recordShell + `config() { CONFIG_SECTION=$2; }
-option() { n=$1; shift; eval "CONFIG_${CONFIG_SECTION}_${n}=\$*"; }
-list() { :; }
+// procdHarness stands in for OpenWrt's rc.common and procd.sh, recording each procd call
+// with rec; UCI is make test-packages-apk's functions.sh stand-in ($FUNCTIONS), whose
+// config_load reads the config file as the shell it is, here from $UCI_DIR.
+const procdHarness = recordShell + `. "$FUNCTIONS"
 config_load() { rec config_load "$1"; . "$UCI_DIR/$1"; }
-config_get() { eval "_v=\${CONFIG_${2}_${3}:-\$4}"; eval "$1=\$_v"; }
-config_get_bool() {
-	config_get "$@"; eval "_v=\$$1"
-	case "$_v" in 1 | on | true | yes | enabled) _v=1 ;; 0 | off | false | no | disabled) _v=0 ;; *) _v=$4 ;; esac
-	eval "$1=\$_v"
-}
 procd_open_instance() { rec procd_open_instance "$@"; }
 procd_set_param() { rec procd_set_param "$@"; }
 procd_append_param() { rec procd_append_param "$@"; }
@@ -44,7 +36,11 @@ func TestProcdScript(t *testing.T) {
 	init := filepath.Join(h.dir, "init")
 	mustWrite(t, init, fileContent(t, c, "/etc/init.d/getsmall"), 0o600)
 	packaged := fileContent(t, c, "/etc/config/getsmall")
-	env := []string{"UCI_DIR=" + uci, "INIT=" + init}
+	functions, err := filepath.Abs(filepath.Join(standIns, "openwrt/lib/functions.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"UCI_DIR=" + uci, "INIT=" + init, "FUNCTIONS=" + functions}
 
 	write := func(content string) {
 		t.Helper()
@@ -64,7 +60,7 @@ func TestProcdScript(t *testing.T) {
 		{"procd_set_param", "respawn", "3600", "5", "5"},
 		{"procd_set_param", "term_timeout", "10"},
 		{"procd_set_param", "stderr", "1"},
-		{"procd_set_param", "file", "/etc/config/getsmall"},
+		{"procd_set_param", "file", "/etc/config/getsmall", "/usr/bin/getsmall"},
 		{"procd_close_instance"},
 		{"procd_add_reload_trigger", "getsmall"},
 	} {

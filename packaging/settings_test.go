@@ -77,7 +77,7 @@ func TestSettingsFiles(t *testing.T) {
 	vars := serverVariables(t)
 	for _, f := range Formats {
 		c := contentsOf(t, testBuild(t, true), f)
-		path := map[Format]string{Deb: "/etc/default/getsmall", RPM: "/etc/sysconfig/getsmall", APK: "/etc/conf.d/getsmall", IPK: "/etc/config/getsmall"}[f]
+		path := map[Format]string{Deb: "/etc/default/getsmall", RPM: "/etc/sysconfig/getsmall", APK: "/etc/conf.d/getsmall", IPK: "/etc/config/getsmall", APK3: "/etc/config/getsmall"}[f]
 		text := fileContent(t, c, path)
 		for _, v := range append(vars, "GOMEMLIMIT") {
 			var set, commented string
@@ -86,7 +86,7 @@ func TestSettingsFiles(t *testing.T) {
 				set, commented = "\n"+v+"=", "\n#"+v+"="
 			case APK:
 				set, commented = "\n"+v+`="`, "\n#"+v+`="`
-			case IPK:
+			case IPK, APK3:
 				set, commented = "\toption "+strings.ToLower(v)+" '", "\t# option "+strings.ToLower(v)+" '"
 			}
 			if v == "ADDR" {
@@ -97,9 +97,10 @@ func TestSettingsFiles(t *testing.T) {
 			}
 		}
 		// Every value shown is one the server takes: uncomment any line and it starts.
+		uci := regexp.MustCompile(`(?m)^\t(?:# )?option ([a-z_]+) '(.*)'$`)
 		line := map[Format]*regexp.Regexp{
 			Deb: regexp.MustCompile(`(?m)^#?([A-Z_]+)=(.*)$`), RPM: regexp.MustCompile(`(?m)^#?([A-Z_]+)=(.*)$`),
-			APK: regexp.MustCompile(`(?m)^#?([A-Z_]+)="(.*)"$`), IPK: regexp.MustCompile(`(?m)^\t(?:# )?option ([a-z_]+) '(.*)'$`),
+			APK: regexp.MustCompile(`(?m)^#?([A-Z_]+)="(.*)"$`), IPK: uci, APK3: uci,
 		}[f]
 		for _, m := range line.FindAllStringSubmatch(text, -1) {
 			name, value := strings.ToUpper(m[1]), m[2]

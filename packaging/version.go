@@ -138,13 +138,14 @@ func (v Version) APK() (version, release string) {
 }
 
 // For returns the version and release nfpm is given for a format, and the full version
-// string the package manager shows.
+// string the package manager shows. OpenWrt's apk-tools 3 orders versions by apk's grammar,
+// as Alpine's does, so APK3 carries the apk version.
 func (v Version) For(f Format) (version, release, full string) {
 	switch f {
 	case RPM:
 		version, release = v.RPM()
 		return version, release, version + "-" + release
-	case APK:
+	case APK, APK3:
 		version, release = v.APK()
 		return version, release, version + "-r" + release
 	default:

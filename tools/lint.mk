@@ -21,7 +21,7 @@ lint-go: ## gofmt, go vet and the pinned golangci-lint on every Go module of the
 	  [ -z "$$unformatted" ] || { echo "make lint: gofmt would change: $$unformatted" >&2; exit 1; }
 	@golangci=$$(go tool -n -modfile=tools/go.mod golangci-lint) || exit 1; \
 	for m in $(LINT_MODULES); do \
-	  case $$m in deploy) tags=k8s;; packaging) tags=systemd;; test) tags=docker,platforms,fork,conformance,proxies;; *) tags=;; esac; \
+	  case $$m in deploy) tags=k8s;; packaging) tags=systemd,apktools;; test) tags=docker,platforms,fork,conformance,proxies,metrics;; *) tags=;; esac; \
 	  case $$m in deploy/cluster/addons/*) vetenv="GOTOOLCHAIN=auto CGO_ENABLED=0" vetflags=-trimpath;; *) vetenv= vetflags=;; esac; \
 	  echo "lint: $$m: go vet, golangci-lint$${tags:+ (tags $$tags)}"; \
 	  (cd $$m && env $$vetenv go vet $$vetflags $${tags:+-tags $$tags} ./... && "$$golangci" run $${tags:+--build-tags $$tags} ./...) || exit 1; \

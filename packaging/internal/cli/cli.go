@@ -1,5 +1,6 @@
 // Package cli is the packages command: its flags, checked, become one packaging.Build and
 // its options; Run returns the exit code (2 for a usage error, 1 when a package fails).
+// With -keygen PATH it writes a new apk key pair instead (make apk-key).
 package cli
 
 import (
@@ -10,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +24,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var (
 		nfpm        = fs.String("nfpm", "", "the nfpm binary (required)")
+		apk         = fs.String("apk", "", "apk-tools' apk, for the OpenWrt packages (apk3) and the repositories")
+		apkKey      = fs.String("apk-key", "", "the apk key, NAME.rsa with NAME.rsa.pub beside it: signs the apk packages and writes their repositories")
 		name        = fs.String("name", "", "package, binary, unit and user name (required)")
 		version     = fs.String("version", "", "VERSION, as git describe gives it (required)")
 		date        = fs.String("date", "", "BUILD_DATE, the commit time, RFC 3339 (required)")
@@ -38,6 +42,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		homepage    = fs.String("homepage", "", "the project's address")
 		license     = fs.String("license", "MIT", "the license's SPDX identifier")
 		licenseFile = fs.String("license-file", "", "the license text every package carries (required)")
+		keygen      = fs.String("keygen", "", "write a new apk key pair to `PATH` (NAME.rsa) and PATH.pub, and nothing else")
 	)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -52,6 +57,14 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		return usage("unexpected argument %q", fs.Arg(0))
 	}
+	if *keygen != "" {
+		if err := packaging.GenerateAPKKey(*keygen); err != nil {
+			fmt.Fprintf(stderr, "packages: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "packages: wrote %s and %s.pub: sign with APK_KEY=%s, publish the .pub, never commit the key\n", *keygen, *keygen, *keygen)
+		return 0
+	}
 	for _, req := range []struct{ flag, value string }{
 		{"nfpm", *nfpm}, {"name", *name}, {"version", *version}, {"date", *date}, {"platforms", *platforms},
 		{"bin-prefix", *binPrefix}, {"out", *out}, {"summary", *summary}, {"maintainer", *maintainer},
@@ -64,6 +77,14 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmts, err := packaging.ParseFormats(*formats)
 	if err != nil {
 		return usage("-formats: %v", err)
+	}
+	if *apkKey != "" {
+		if _, err := packaging.APKKeyName(*apkKey); err != nil {
+			return usage("-apk-key: %v", err)
+		}
+	}
+	if *apk == "" && slices.Contains(fmts, packaging.APK3) {
+		return usage("-apk is required for the apk3 format (make apk-tools builds it)")
 	}
 	v, err := packaging.ParseVersion(*version, *date)
 	if err != nil {
@@ -102,7 +123,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	results, err := b.Run(ctx, packaging.Options{
 		Platforms: strings.Fields(*platforms), Formats: fmts, BinPrefix: abs(*binPrefix), OutDir: *out,
-		NFPM: *nfpm, SBOMDir: *sbomDir, WorkDir: work, Log: stdout,
+		NFPM: *nfpm, APK: *apk, APKKey: *apkKey, SBOMDir: *sbomDir, WorkDir: work, Log: stdout,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "packages: %v\n", err)

@@ -47,6 +47,8 @@ func TestUsageErrors(t *testing.T) {
 		"bad format":       {nil, []string{"-formats", "deb msi"}, `unknown package format "msi"`},
 		"no license":       {map[string]string{"license-file": filepath.Join(dir, "nope")}, nil, "-license-file:"},
 		"stray argument":   {nil, []string{"extra"}, `unexpected argument "extra"`},
+		"apk3 without apk": {nil, []string{"-formats", "ipk apk3"}, "-apk is required for the apk3 format"},
+		"apk key name":     {nil, []string{"-apk-key", filepath.Join(dir, "key.pem")}, "want a name ending in .rsa"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
