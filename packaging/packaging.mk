@@ -51,10 +51,12 @@ nfpm: ## Build nfpm as packaging/go.mod pins it, once, into ~/.cache/getsmall/nf
 # apk-tools, built once from its release source into a cache outside the clone: its mkpkg
 # writes the OpenWrt packages (apk3), its index and mkndx the repositories' indexes, and
 # make test-packages-apk installs with it. Nothing is fetched: APK_TOOLS_SRC is the tarball
-# (by default where CI's machines keep it, beside the clone), checked against its SHA-256.
+# (by default where the project's machines keep it: shared/third_party beside the clone, or
+# under /work when the clone is elsewhere), checked against its SHA-256.
 APK_TOOLS_VERSION := 3.0.6
 APK_TOOLS_SHA256  := ebd16bd50eb23c678df7715cf8ccab4a7457c5201317bd7340b0db8dc1668104
-APK_TOOLS_SRC     ?= $(abspath ../shared/third_party/apk-tools-$(APK_TOOLS_VERSION).tar.gz)
+APK_TOOLS_TARBALL := third_party/apk-tools-$(APK_TOOLS_VERSION).tar.gz
+APK_TOOLS_SRC     ?= $(firstword $(wildcard $(abspath ../shared/$(APK_TOOLS_TARBALL)) /work/shared/$(APK_TOOLS_TARBALL)) $(abspath ../shared/$(APK_TOOLS_TARBALL)))
 APK_TOOLS          = $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/$(NAME_BASE)/apk-tools/$(APK_TOOLS_VERSION)/apk
 # APK_KEY: the project's apk key (NAME.rsa, its public key NAME.rsa.pub beside it; make
 # apk-key makes a pair). With it the apk packages are signed and their repositories written.
