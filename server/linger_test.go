@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"io"
 	"net"
 	"strings"
@@ -14,17 +13,11 @@ import (
 // answer's status line.
 func refused(t *testing.T, addr, head string, body int) (*net.TCPConn, string) {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	_ = c.SetDeadline(time.Now().Add(bound))
+	c, br := dialTCP(t, addr)
 	go func() {
 		_, _ = io.WriteString(c, head)
 		_, _ = c.Write(make([]byte, body))
 	}()
-	br := bufio.NewReader(c)
 	status, err := br.ReadString('\n')
 	if err != nil {
 		t.Fatalf("no answer: %v", err)

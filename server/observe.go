@@ -4,6 +4,7 @@ package server
 
 import (
 	"errors"
+	"maps"
 	"net"
 	"net/netip"
 	"strconv"
@@ -158,46 +159,37 @@ func (o *observer) refusedOverCap() {
 
 // counter returns the series of key, making it on its first request.
 func (o *observer) counter(key requestKey) *metrics.Counter {
-	if c := (*o.requests.Load())[key]; c != nil {
-		return c
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	old := *o.requests.Load()
-	if c := old[key]; c != nil {
-		return c
-	}
-	c := o.metrics.Counter("http_requests_total", "Requests answered, by route (none: no route), method and status.",
-		"route", key.route, "method", key.method, "status", strconv.Itoa(key.status))
-	next := make(map[requestKey]*metrics.Counter, len(old)+1)
-	for k, v := range old {
-		next[k] = v
-	}
-	next[key] = c
-	o.requests.Store(&next)
-	return c
+	return seriesOf(&o.mu, &o.requests, key, func() *metrics.Counter {
+		return o.metrics.Counter("http_requests_total", "Requests answered, by route (none: no route), method and status.",
+			"route", key.route, "method", key.method, "status", strconv.Itoa(key.status))
+	})
 }
 
 // histogram returns route's request-duration histogram, making it on its first request.
 func (o *observer) histogram(route string) *metrics.Histogram {
-	if h := (*o.durations.Load())[route]; h != nil {
-		return h
+	return seriesOf(&o.mu, &o.durations, route, func() *metrics.Histogram {
+		return o.metrics.Histogram("http_request_duration_seconds", "Time from a request read to its answer made, by route; "+
+			"reading and writing are not in it.", metrics.DurationBuckets, "route", route)
+	})
+}
+
+// seriesOf looks key up in the map series points to, without a lock, and on a miss makes
+// its series under mu and stores a copy of the map with it: a request finds its series
+// with one atomic load and a map read, and a series is made once.
+func seriesOf[K comparable, V any](mu *sync.Mutex, series *atomic.Pointer[map[K]V], key K, make func() V) V {
+	if v, ok := (*series.Load())[key]; ok {
+		return v
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	old := *o.durations.Load()
-	if h := old[route]; h != nil {
-		return h
+	mu.Lock()
+	defer mu.Unlock()
+	old := *series.Load()
+	if v, ok := old[key]; ok {
+		return v
 	}
-	h := o.metrics.Histogram("http_request_duration_seconds", "Time from a request read to its answer made, by route; "+
-		"reading and writing are not in it.", metrics.DurationBuckets, "route", route)
-	next := make(map[string]*metrics.Histogram, len(old)+1)
-	for k, v := range old {
-		next[k] = v
-	}
-	next[route] = h
-	o.durations.Store(&next)
-	return h
+	next := maps.Clone(old)
+	next[key] = make()
+	series.Store(&next)
+	return next[key]
 }
 
 // close writes out the access log's waiting lines, for at most a second, and says what it

@@ -15,18 +15,6 @@ import (
 // parkedAfter is longer than a connection waits before it parks (two sweeps at most).
 const parkedAfter = (parkAfter+1)*parkTick + 200*time.Millisecond
 
-// waitParked waits until /metrics says n connections are parked.
-func (o *observed) waitParked(t *testing.T, n string) {
-	t.Helper()
-	deadline := time.Now().Add(bound)
-	for o.scrape(t)["http_connections_parked"] != n {
-		if time.Now().After(deadline) {
-			t.Fatalf("http_connections_parked never came to %s", n)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestParkedConnectionResumes idles a kept-alive connection until it parks, then sends it
 // every kind of request, each after it parked again: each is answered as on a connection
 // that never idled, Expect and bodies included.
@@ -67,7 +55,7 @@ func TestParkedConnectionResumes(t *testing.T) {
 				t.Fatalf("the second of two requests sent at once: %+v, %v", a, err)
 			}
 		}
-		o.waitParked(t, "1")
+		o.waitFor(t, "http_connections_parked", "1")
 		if open := o.scrape(t)["http_connections_open"]; open != "1" {
 			t.Errorf("http_connections_open = %s with one parked connection, want 1", open)
 		}
@@ -99,7 +87,7 @@ func TestParkedConnectionTimesOut(t *testing.T) {
 	}
 	since := time.Now() // the answer's, and about the silent connection's start
 	silent, _ := dialTCP(t, o.addr)
-	o.waitParked(t, "2")
+	o.waitFor(t, "http_connections_parked", "2")
 	for name, c := range map[string]io.Reader{"kept alive": keptBR, "silent": silent} {
 		if out, err := io.ReadAll(c); err != nil || len(out) != 0 {
 			t.Errorf("%s, parked: read %q, %v; want nothing, then the end at its timeout", name, out, err)
@@ -121,7 +109,7 @@ func TestDrainTellsParkedConnectionsOld(t *testing.T) {
 	if a, err := exchange(t, c, br, get("/health")); err != nil || a.Status != 200 {
 		t.Fatal(a, err)
 	}
-	o.waitParked(t, "1")
+	o.waitFor(t, "http_connections_parked", "1")
 	o.drain.Start()
 	if a, err := exchange(t, c, br, get("/health")); err != nil || a.Status != 200 || !a.Close {
 		t.Errorf("GET /health on a parked connection from before the drain: %+v, %v; want 200 and a close", a, err)
@@ -141,7 +129,7 @@ func TestShutdownClosesParkedConnections(t *testing.T) {
 	if a, err := exchange(t, c, br, get("/health")); err != nil || a.Status != 200 {
 		t.Fatal(a, err)
 	}
-	o.waitParked(t, "1")
+	o.waitFor(t, "http_connections_parked", "1")
 	start := time.Now()
 	if err := o.shutDown(t); err != nil {
 		t.Fatalf("shutdown with a parked connection: %v", err)
