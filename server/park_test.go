@@ -3,8 +3,10 @@
 package server
 
 import (
+	"bufio"
 	"errors"
 	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -63,7 +65,7 @@ func TestParkedConnectionResumes(t *testing.T) {
 }
 
 // readInterimFrom reads a 100 Continue.
-func readInterimFrom(br interface{ ReadString(byte) (string, error) }) error {
+func readInterimFrom(br *bufio.Reader) error {
 	line, err := br.ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 100 ") {
 		return errors.New("no 100 Continue: " + line)
@@ -99,17 +101,24 @@ func TestParkedConnectionTimesOut(t *testing.T) {
 	}
 }
 
+// parkedConn is a connection that was answered once and then parked.
+func (o *observed) parkedConn(t *testing.T) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, br := dialTCP(t, o.addr)
+	if a, err := exchange(t, c, br, get("/health")); err != nil || a.Status != 200 {
+		t.Fatal(a, err)
+	}
+	o.waitFor(t, "http_connections_parked", "1")
+	return c, br
+}
+
 // TestDrainTellsParkedConnectionsOld checks that a connection opened before the drain is
 // still old to it after it parked: a health check on it gets 200 and a close, not the 503
 // new connections get.
 func TestDrainTellsParkedConnectionsOld(t *testing.T) {
 	t.Parallel()
 	o := serveObserved(t, Defaults())
-	c, br := dialTCP(t, o.addr)
-	if a, err := exchange(t, c, br, get("/health")); err != nil || a.Status != 200 {
-		t.Fatal(a, err)
-	}
-	o.waitFor(t, "http_connections_parked", "1")
+	c, br := o.parkedConn(t)
 	o.drain.Start()
 	if a, err := exchange(t, c, br, get("/health")); err != nil || a.Status != 200 || !a.Close {
 		t.Errorf("GET /health on a parked connection from before the drain: %+v, %v; want 200 and a close", a, err)
@@ -125,11 +134,7 @@ func TestDrainTellsParkedConnectionsOld(t *testing.T) {
 func TestShutdownClosesParkedConnections(t *testing.T) {
 	t.Parallel()
 	o := serveObserved(t, Defaults())
-	c, br := dialTCP(t, o.addr)
-	if a, err := exchange(t, c, br, get("/health")); err != nil || a.Status != 200 {
-		t.Fatal(a, err)
-	}
-	o.waitFor(t, "http_connections_parked", "1")
+	_, br := o.parkedConn(t)
 	start := time.Now()
 	if err := o.shutDown(t); err != nil {
 		t.Fatalf("shutdown with a parked connection: %v", err)
