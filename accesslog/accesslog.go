@@ -90,7 +90,7 @@ func (l *Log) flush() {
 	l.filling, l.spare = l.spare[:0], nil
 	l.mu.Unlock()
 	if len(out) > 0 {
-		l.writing.Store(uint64(count(out)))
+		l.writing.Store(count(out))
 		_, err := l.w.Write(out)
 		// A Close that gave up on this Write counted its lines as dropped already.
 		if lines := l.writing.Swap(0); err != nil {
@@ -121,7 +121,7 @@ func (l *Log) Close(wait time.Duration) bool {
 		return true
 	case <-time.After(wait):
 		l.mu.Lock()
-		l.dropped.Add(l.writing.Swap(0) + uint64(count(l.filling)))
+		l.dropped.Add(l.writing.Swap(0) + count(l.filling))
 		l.filling = l.filling[:0]
 		l.mu.Unlock()
 		return false
@@ -129,8 +129,8 @@ func (l *Log) Close(wait time.Duration) bool {
 }
 
 // count counts the lines in b.
-func count(b []byte) int {
-	n := 0
+func count(b []byte) uint64 {
+	var n uint64
 	for _, c := range b {
 		if c == '\n' {
 			n++

@@ -13,7 +13,7 @@ import (
 type Histogram struct {
 	bounds []time.Duration // upper bounds, ascending
 	counts []atomic.Uint64 // per bucket, not cumulative; the last is +Inf
-	sum    atomic.Uint64   // nanoseconds
+	sum    atomic.Int64    // nanoseconds
 	labels []string        // the le value of each bound, rendered once
 }
 
@@ -53,7 +53,7 @@ func (h *Histogram) Observe(d time.Duration) {
 		i++
 	}
 	h.counts[i].Add(1)
-	h.sum.Add(uint64(max(d, 0)))
+	h.sum.Add(int64(max(d, 0)))
 }
 
 // write appends the histogram's samples: the cumulative buckets, the sum and the count.

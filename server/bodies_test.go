@@ -158,11 +158,11 @@ func checkBody(t *testing.T, addr string, r router.Route, method string, bc body
 func readInterim(br *bufio.Reader) (string, error) {
 	line, err := br.ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 100 ") {
-		return line, fmt.Errorf("got %q (%v), not a 100 Continue", line, err)
+		return line, fmt.Errorf("got %q, not a 100 Continue: %w", line, err)
 	}
 	end, err := br.ReadString('\n')
 	if end != "\r\n" {
-		return line + end, fmt.Errorf("the 100 Continue goes on with %q (%v)", end, err)
+		return line + end, fmt.Errorf("the 100 Continue goes on with %q: %w", end, err)
 	}
 	return line, nil
 }

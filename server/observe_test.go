@@ -76,7 +76,7 @@ func serveLogging(t *testing.T, cfg Config, w io.Writer) *observed {
 	s.MetricsListener, s.AccessLog, s.Metrics = mln, w, metrics.NewRegistry()
 	s.Route = testRouter(o.drain).Route
 	go func() { o.err = s.Run(ln, o.stop); close(o.done) }()
-	t.Cleanup(func() { o.shutDown(t) })
+	t.Cleanup(func() { _ = o.shutDown(t) })
 	return o
 }
 

@@ -115,12 +115,12 @@ func (c *conn) awaitRequest(p []byte) (int, error) {
 	c.idleSince.Store(max(c.l.tick.Load(), 1))
 	n, err := c.Conn.Read(p)
 	if c.idleSince.Swap(0) == kicked {
-		c.kickMu.Lock() // the kick's deadline is set by now: undo it, or park
-		c.kickMu.Unlock()
-		switch {
-		case n > 0:
+		c.kickMu.Lock() // the kick's deadline is set by now: undo it if a request came
+		if n > 0 {
 			_ = c.Conn.SetReadDeadline(c.readDeadline)
-		case errors.Is(err, os.ErrDeadlineExceeded) && !c.l.closed.Load():
+		}
+		c.kickMu.Unlock()
+		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && !c.l.closed.Load() {
 			c.parking.Store(true)
 			return 0, io.EOF
 		}

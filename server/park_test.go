@@ -4,7 +4,6 @@ package server
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"net"
 	"strings"
@@ -42,7 +41,7 @@ func TestParkedConnectionResumes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if tc.after != "" {
-			if err := readInterimFrom(br); err != nil {
+			if _, err := readInterim(br); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := io.WriteString(c, tc.after); err != nil {
@@ -62,16 +61,6 @@ func TestParkedConnectionResumes(t *testing.T) {
 			t.Errorf("http_connections_open = %s with one parked connection, want 1", open)
 		}
 	}
-}
-
-// readInterimFrom reads a 100 Continue.
-func readInterimFrom(br *bufio.Reader) error {
-	line, err := br.ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 100 ") {
-		return errors.New("no 100 Continue: " + line)
-	}
-	_, err = br.ReadString('\n')
-	return err
 }
 
 // TestParkedConnectionTimesOut checks that a parked connection keeps its timeouts: a kept-

@@ -45,7 +45,7 @@ func (s server) scrape(t *testing.T) map[string]*dto.MetricFamily {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || ct != "text/plain; version=0.0.4; charset=utf-8" {
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "text/plain; version=0.0.4; charset=utf-8" {
 		t.Fatalf("GET /metrics: %d, Content-Type %q", resp.StatusCode, ct)
 	}
 	parser := expfmt.NewTextParser(model.LegacyValidation)
@@ -130,9 +130,11 @@ func send(t *testing.T, addr, req string, n int) {
 		if _, err := io.WriteString(c, req); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := http.ReadResponse(bufio.NewReader(c), nil); err != nil {
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
 			t.Fatalf("%q: %v", req, err)
 		}
+		_ = resp.Body.Close()
 		_ = c.Close()
 	}
 }
