@@ -1,7 +1,7 @@
 # Kubernetes (deploy/, a module of its own): the manifests and a real two-node cluster to
-# prove them on. The cluster is Kubernetes, metrics-server and CoreDNS built from the Go
-# module proxy (pinned in deploy/cluster/kubernetes/go.mod and deploy/cluster/addons/*/go.mod)
-# plus Debian's etcd, containerd, runc and CNI plugins.
+# prove them on. The cluster is Kubernetes, metrics-server, CoreDNS, kube-router and
+# VictoriaMetrics built from the Go module proxy (pinned in deploy/cluster/kubernetes/go.mod
+# and deploy/cluster/addons/*/go.mod) plus Debian's etcd, containerd, runc and CNI plugins.
 # Pulled in by the root Makefile when this folder exists; `make lint` lints this module too.
 
 # The Kubernetes binaries are built once per version into the cache, outside the clone.
@@ -19,6 +19,10 @@ COREDNS_BIN        = $(K8S_CACHE_ROOT)/addons/coredns-$(COREDNS_VERSION)/bin/cor
 # kube-router's firewall alone: what enforces NetworkPolicy on the test cluster.
 KUBE_ROUTER_VERSION = $(call once,KUBE_ROUTER_VERSION,awk '$$1 == "github.com/cloudnativelabs/kube-router/v2" {print $$2}' deploy/cluster/addons/kube-router/go.mod)
 KUBE_ROUTER_BIN    = $(K8S_CACHE_ROOT)/addons/kube-router-$(KUBE_ROUTER_VERSION)/bin/kube-router
+# VictoriaMetrics single-node: the Prometheus-compatible scraper that finds the pods through
+# Kubernetes service discovery.
+VICTORIA_METRICS_VERSION = $(call once,VICTORIA_METRICS_VERSION,awk '$$1 == "github.com/VictoriaMetrics/VictoriaMetrics" {print $$2}' deploy/cluster/addons/victoria-metrics/go.mod)
+VICTORIA_METRICS_BIN     = $(K8S_CACHE_ROOT)/addons/victoria-metrics-$(VICTORIA_METRICS_VERSION)/bin/victoria-metrics
 # How many nodes k8s-up starts (1 to 3): each is a kubelet with its own containerd,
 # bridge, pod subnet and cgroups, about 100 MiB more.
 K8S_NODES         ?= 2
@@ -36,7 +40,7 @@ K8S_TOOLS   := $(BIN_DIR)/k8s
 # Absolute paths: test-k8s hands the same flags to the cluster tool from deploy/.
 K8S_FLAGS    = -dir $(abspath $(K8S_STATE)) -bin $(K8S_BIN) -pause $(abspath $(K8S_TOOLS))/pause \
   -probe $(abspath $(K8S_TOOLS))/probe -metrics-server $(METRICS_SERVER_BIN) -coredns $(COREDNS_BIN) -kube-router $(KUBE_ROUTER_BIN) \
-  -registry $(abspath $(K8S_TOOLS))/registry -registry-port $(K8S_REGISTRY_PORT)
+  -victoria-metrics $(VICTORIA_METRICS_BIN) -registry $(abspath $(K8S_TOOLS))/registry -registry-port $(K8S_REGISTRY_PORT)
 
 # k8s-render prints an overlay as kubectl apply -k would send it, after the manifest checks;
 # prod must name its image by digest, or nothing is printed and the message says how.
@@ -55,7 +59,7 @@ test-manifests: ## Render every overlay, decode it strictly, check Pod Security 
 # (the machine's, when new enough), not the project's pin: deploy/cluster/README.md says why.
 k8s-build: GOTOOLCHAIN := auto
 .PHONY: k8s-build
-k8s-build: ## Build the pinned Kubernetes, metrics-server, CoreDNS and kube-router once into ~/.cache/getsmall (minutes the first time)
+k8s-build: ## Build the pinned Kubernetes, metrics-server, CoreDNS, kube-router and VictoriaMetrics once into ~/.cache/getsmall (minutes the first time)
 	@bash deploy/cluster/build-kubernetes.sh $(K8S_CACHE) >/dev/null
 	@bash deploy/cluster/build-addons.sh $(K8S_CACHE_ROOT) >/dev/null
 
@@ -104,7 +108,7 @@ k8s-need-docker:
 	@$(call need-docker)
 
 .PHONY: test-k8s
-test-k8s: k8s-need-docker $(if $(filter 1,$(OFFLINE)),offline-bases) k8s-up ## Build and push the images, apply every overlay; roll, drain, lose a node and autoscale prod under load
+test-k8s: k8s-need-docker $(if $(filter 1,$(OFFLINE)),offline-bases) k8s-up ## Build and push the images, apply every overlay; roll, drain, lose a node and autoscale prod under load; scrape it with VictoriaMetrics
 	$(MAKE) --no-print-directory docker-build docker-build-upx
 	cd deploy && KUBECONFIG=$(K8S_STATE)/kubeconfig/admin.kubeconfig K8S_KUBECTL=$(K8S_BIN)/kubectl \
 	  K8S_REGISTRY=127.0.0.1:$(K8S_REGISTRY_PORT) VERSION=$(VERSION) DOCKER=$(DOCKER) \

@@ -51,8 +51,12 @@ func (sc *scrapeServer) stop() {
 	_ = sc.srv.ShutdownWithContext(ctx)
 }
 
+// MetricsPath is where the metrics listener answers: what a scraper is pointed at (the
+// Kubernetes manifests' prometheus.io/path annotation is checked against it).
+const MetricsPath = "/metrics"
+
 var (
-	metricsPath        = []byte("/metrics")
+	metricsPath        = []byte(MetricsPath)
 	metricsContentType = []byte(metrics.ContentType)
 	allowGetHead       = []byte("GET, HEAD")
 )

@@ -8,7 +8,7 @@ LINT_WORKFLOWS    = $(wildcard .github/workflows/*.yml)
 SCRIPTS           = $(call once,SCRIPTS,git ls-files '*.sh' '.ci/*')
 # The Go modules to lint: every go.mod but test data and the modules that only pin versions
 # (the Kubernetes and add-on builds, syft, the vulnerability data).
-LINT_MODULES      = $(call once,LINT_MODULES,git ls-files '*go.mod' | grep -v -e testdata -e deploy/cluster/kubernetes -e deploy/cluster/addons/metrics-server -e deploy/cluster/addons/kube-router -e tools/sbom -e tools/vulndb | sed -e 's|/*go.mod$$||' -e 's|^$$|.|')
+LINT_MODULES      = $(call once,LINT_MODULES,git ls-files '*go.mod' | grep -v -e testdata -e deploy/cluster/kubernetes -e deploy/cluster/addons/metrics-server -e deploy/cluster/addons/kube-router -e deploy/cluster/addons/victoria-metrics -e tools/sbom -e tools/vulndb | sed -e 's|/*go.mod$$||' -e 's|^$$|.|')
 
 .PHONY: lint
 lint: lint-go lint-shell lint-dockerfiles lint-workflows ## Check formatting, vet, golangci-lint on every module, shellcheck, Dockerfiles and workflows

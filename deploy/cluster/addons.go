@@ -16,9 +16,10 @@ import (
 // The images every node gets at start, each one static binary (the public ones are out of
 // reach here). The add-ons' are imported only when up was given their binaries.
 const (
-	probeImage         = "localhost/getsmall-probe:1"
-	metricsServerImage = "localhost/getsmall-metrics-server:1"
-	coreDNSImage       = "localhost/getsmall-coredns:1"
+	probeImage           = "localhost/getsmall-probe:1"
+	metricsServerImage   = "localhost/getsmall-metrics-server:1"
+	coreDNSImage         = "localhost/getsmall-coredns:1"
+	victoriaMetricsImage = "localhost/getsmall-victoria-metrics:1"
 	// dnsIP is the cluster DNS Service's address, which every kubelet gives its pods.
 	dnsIP = "10.96.0.10"
 	// kubeRouterUser is the name kube-router's client certificate gives it, which its
@@ -40,6 +41,9 @@ func (c *Cluster) images() []image {
 	}
 	if c.CoreDNSBin != "" {
 		imgs = append(imgs, image{coreDNSImage, "/coredns", c.CoreDNSBin})
+	}
+	if c.VictoriaMetricsBin != "" {
+		imgs = append(imgs, image{victoriaMetricsImage, "/victoria-metrics", c.VictoriaMetricsBin})
 	}
 	return imgs
 }
@@ -81,11 +85,24 @@ func (c *Cluster) addons() []string {
 	if c.MetricsServerBin != "" {
 		names = append(names, "metrics-server")
 	}
+	if c.VictoriaMetricsBin != "" {
+		names = append(names, "victoria-metrics")
+	}
 	return names
 }
 
-// applyAddons applies the add-ons' manifests and waits until each serves: CoreDNS ready,
-// metrics-server ready and its API available through the aggregation layer.
+// addonNamespace is where an add-on's Deployment runs: the scraper in monitoring, the
+// namespace getsmall's NetworkPolicy lets scrape its pods; the others in kube-system.
+func addonNamespace(name string) string {
+	if name == "victoria-metrics" {
+		return "monitoring"
+	}
+	return "kube-system"
+}
+
+// applyAddons applies the add-ons' manifests and waits until each serves: CoreDNS and
+// VictoriaMetrics ready, metrics-server ready and its API available through the
+// aggregation layer.
 func (c *Cluster) applyAddons() error {
 	for _, name := range c.addons() {
 		raw, err := manifests.ReadFile("manifests/" + name + ".yaml")
@@ -99,6 +116,7 @@ func (c *Cluster) applyAddons() error {
 		var doc bytes.Buffer
 		if err := t.Execute(&doc, map[string]string{
 			"MetricsServerImage": metricsServerImage, "CoreDNSImage": coreDNSImage, "DNSIP": dnsIP, "KubeRouterUser": kubeRouterUser,
+			"VictoriaMetricsImage": victoriaMetricsImage,
 		}); err != nil {
 			return err
 		}
@@ -115,7 +133,7 @@ func (c *Cluster) applyAddons() error {
 			}
 			continue
 		}
-		if err := c.kubectlRun("rollout", "status", "deployment/"+name, "--namespace", "kube-system", "--timeout=120s"); err != nil {
+		if err := c.kubectlRun("rollout", "status", "deployment/"+name, "--namespace", addonNamespace(name), "--timeout=120s"); err != nil {
 			return err
 		}
 	}

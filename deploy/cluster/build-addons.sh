@@ -7,6 +7,8 @@
 #   addons/coredns         github.com/coredns/coredns   -> <cache>/addons/coredns-<v>/bin/coredns
 #                          (a small build: its own main.go links only cluster-DNS plugins)
 #   addons/kube-router     github.com/cloudnativelabs/kube-router/v2 -> <cache>/addons/kube-router-<v>/bin/kube-router
+#   addons/victoria-metrics github.com/VictoriaMetrics/VictoriaMetrics -> <cache>/addons/victoria-metrics-<v>/bin/victoria-metrics
+#                          (single-node, CGO_ENABLED=0: upstream's "pure" build, no cgo zstd)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,7 +48,8 @@ build() {
 }
 
 # Upstream's Makefiles stamp these; without them metrics-server reports v0.0.0-master,
-# coredns -version a development build and kube-router --version nothing. The single
+# coredns -version a development build, kube-router --version and victoria-metrics -version
+# nothing (and its own build_info series an empty version). The single
 # quotes are meant: build() puts each add-on's version in place of $version.
 # shellcheck disable=SC2016
 build metrics-server sigs.k8s.io/metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server metrics-server \
@@ -57,3 +60,6 @@ build coredns github.com/coredns/coredns . coredns \
 # shellcheck disable=SC2016
 build kube-router github.com/cloudnativelabs/kube-router/v2 github.com/cloudnativelabs/kube-router/v2/cmd/kube-router kube-router \
   '-X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$version -X github.com/cloudnativelabs/kube-router/v2/pkg/version.BuildDate=1970-01-01T00:00:00Z'
+# shellcheck disable=SC2016
+build victoria-metrics github.com/VictoriaMetrics/VictoriaMetrics github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics victoria-metrics \
+  '-X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=victoria-metrics-$version'

@@ -20,12 +20,13 @@ type Cluster struct {
 	PauseBin string // the pause binary
 	ProbeBin string // the probe binary: the client pods of the tests
 	// The add-ons' binaries (make k8s-build): metrics-server and CoreDNS run when given.
-	MetricsServerBin string
-	CoreDNSBin       string
-	KubeRouterBin    string // kube-router: enforces NetworkPolicy on the first node's pods
-	RegistryBin      string // go-containerregistry's registry
-	RegistryPort     int
-	Nodes            int // how many kubelets, each with its own containerd (1 to maxNodes)
+	MetricsServerBin   string
+	CoreDNSBin         string
+	KubeRouterBin      string // kube-router: enforces NetworkPolicy on the first node's pods
+	VictoriaMetricsBin string // VictoriaMetrics: scrapes the annotated pods it discovers
+	RegistryBin        string // go-containerregistry's registry
+	RegistryPort       int
+	Nodes              int // how many kubelets, each with its own containerd (1 to maxNodes)
 }
 
 // The cluster's fixed names and addresses.

@@ -41,6 +41,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.MetricsServerBin, "metrics-server", c.MetricsServerBin, "metrics-server's binary: run it (the metrics API the autoscaler reads)")
 	fs.StringVar(&c.CoreDNSBin, "coredns", c.CoreDNSBin, "CoreDNS's binary: run it as the cluster DNS")
 	fs.StringVar(&c.KubeRouterBin, "kube-router", c.KubeRouterBin, "kube-router's binary: run its firewall to enforce NetworkPolicy")
+	fs.StringVar(&c.VictoriaMetricsBin, "victoria-metrics", c.VictoriaMetricsBin, "VictoriaMetrics' binary: run it to scrape the pods it discovers")
 	nodeArg := fs.String("node", "", "stop-node, start-node: the node's name (getsmall-node-2, ...)")
 	fs.StringVar(&c.RegistryBin, "registry", c.RegistryBin, "go-containerregistry's registry binary")
 	fs.IntVar(&c.RegistryPort, "registry-port", c.RegistryPort, "port of the local image registry on 127.0.0.1")
@@ -61,7 +62,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	// The components run in the state directory: every path they get must be absolute.
-	for _, p := range []*string{&c.Dir, &c.Bin, &c.PauseBin, &c.ProbeBin, &c.MetricsServerBin, &c.CoreDNSBin, &c.KubeRouterBin, &c.RegistryBin} {
+	for _, p := range []*string{&c.Dir, &c.Bin, &c.PauseBin, &c.ProbeBin, &c.MetricsServerBin, &c.CoreDNSBin, &c.KubeRouterBin, &c.VictoriaMetricsBin, &c.RegistryBin} {
 		if *p == "" {
 			continue
 		}

@@ -74,33 +74,45 @@ func restrictedNamespace(t *testing.T, name string) string {
 func render(t *testing.T, overlay, image, delay, preStop string, patches ...string) *manifest.Set {
 	t.Helper()
 	if delay != "" || preStop != "" {
-		patch := `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: getsmall
-spec:
-  template:
-    spec:
-      containers:
-        - name: getsmall
-`
+		var container string
 		if delay != "" {
-			patch += fmt.Sprintf("          env:\n            - name: SHUTDOWN_DELAY\n              value: %q\n", delay)
+			container += envLine("SHUTDOWN_DELAY", delay)
 		}
 		switch preStop {
 		case "":
 		case "0":
-			patch += "          lifecycle: null\n" // a strategic merge patch's null deletes
+			container += "          lifecycle: null\n" // a strategic merge patch's null deletes
 		default:
-			patch += fmt.Sprintf("          lifecycle:\n            preStop:\n              sleep:\n                seconds: %s\n", preStop)
+			container += fmt.Sprintf("          lifecycle:\n            preStop:\n              sleep:\n                seconds: %s\n", preStop)
 		}
-		patches = append(patches, patch)
+		patches = append(patches, deploymentPatch("", container))
 	}
 	set, err := manifest.RenderPinned(filepath.Join(env.root, "deploy", "overlays", overlay), image, patches...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return set
+}
+
+// deploymentPatch is a strategic merge patch of the Deployment's pod template: podSpec
+// and container are YAML lines of the pod's spec and of the getsmall container, indented
+// for them (onNode and envLine make such lines).
+func deploymentPatch(podSpec, container string) string {
+	patch := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: getsmall\nspec:\n  template:\n    spec:\n" + podSpec
+	if container != "" {
+		patch += "      containers:\n        - name: getsmall\n" + container
+	}
+	return patch
+}
+
+// onNode pins the pod to node: the pod spec's lines for deploymentPatch.
+func onNode(node string) string {
+	return "      nodeSelector:\n        kubernetes.io/hostname: " + node + "\n"
+}
+
+// envLine sets one variable of the container: the container's lines for deploymentPatch.
+func envLine(name, value string) string {
+	return fmt.Sprintf("          env:\n            - name: %s\n              value: %q\n", name, value)
 }
 
 // apply sends the rendered objects to the API server with server-side apply.

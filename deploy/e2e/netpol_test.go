@@ -25,16 +25,7 @@ func TestNetworkPolicyEnforced(t *testing.T) {
 		t.Fatalf("nodes %v: want %s and another", nodes, guardedNode)
 	}
 	ns := restrictedNamespace(t, "getsmall-e2e-policy")
-	onGuarded := fmt.Sprintf(`apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: getsmall
-spec:
-  template:
-    spec:
-      nodeSelector:
-        kubernetes.io/hostname: %s
-`, guardedNode)
+	onGuarded := deploymentPatch(onNode(guardedNode), "")
 	clientsOnly := `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:

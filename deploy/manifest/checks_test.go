@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 )
@@ -97,6 +99,28 @@ func TestChecksCatch(t *testing.T) {
 		}, "maxUnavailable 0"},
 		{"budget takes every pod", func(s *Set) { s.PDB.Spec.MaxUnavailable = ptr.To(intstr.FromInt32(3)) }, "disruption budget: want maxUnavailable between 1 and 2"},
 		{"image without tag", func(s *Set) { container(s).Image = "registry.example.com/getsmall" }, "has no tag or digest"},
+		{"metrics off", func(s *Set) { unsetEnv(s, "METRICS_ADDR") }, "METRICS_ADDR unset"},
+		{"metrics moved", func(s *Set) { setEnv(s, "METRICS_ADDR", ":9100") }, `container port "metrics" is 9090, the metrics listen on :9100`},
+		{"metrics on the service port", func(s *Set) { setEnv(s, "METRICS_ADDR", ":8080") }, "is the service's own port"},
+		{"no metrics port", func(s *Set) { container(s).Ports = container(s).Ports[:1] }, `no port named "metrics"`},
+		{"annotated port", func(s *Set) { s.Deployment.Spec.Template.Annotations[AnnotationPort] = "8080" }, `prometheus.io/port is "8080", want "9090"`},
+		{"annotated path", func(s *Set) { s.Deployment.Spec.Template.Annotations[AnnotationPath] = "/metricz" }, `prometheus.io/path is "/metricz", want "/metrics"`},
+		{"not annotated", func(s *Set) { delete(s.Deployment.Spec.Template.Annotations, AnnotationScrape) }, `prometheus.io/scrape is "", want "true"`},
+		{"service sends clients to the metrics", func(s *Set) {
+			s.Service.Spec.Ports = append(s.Service.Spec.Ports, corev1.ServicePort{Name: "metrics", Port: 9090, TargetPort: intstr.FromString("metrics")})
+		}, `service port 9090 targets metrics`},
+		{"metrics open to everyone", func(s *Set) { s.NetworkPolicy.Spec.Ingress[1].From = nil }, "metrics port to everyone"},
+		{"metrics open to every namespace", func(s *Set) {
+			s.NetworkPolicy.Spec.Ingress[1].From[0].NamespaceSelector = &metav1.LabelSelector{}
+		}, "to every namespace"},
+		{"metrics open to addresses", func(s *Set) {
+			s.NetworkPolicy.Spec.Ingress[1].From = []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0"}}}
+		}, "to the addresses 0.0.0.0/0"},
+		{"metrics closed", func(s *Set) { s.NetworkPolicy.Spec.Ingress = s.NetworkPolicy.Spec.Ingress[:1] }, "no scraper can reach the metrics"},
+		{"policy rule opens every port", func(s *Set) { s.NetworkPolicy.Spec.Ingress[0].Ports = nil }, "opens every port"},
+		{"policy opens another port", func(s *Set) {
+			s.NetworkPolicy.Spec.Ingress[0].Ports[0].Port = ptr.To(intstr.FromInt32(22))
+		}, `want only the named ports "http" and "metrics"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -3,8 +3,6 @@ package manifest
 import (
 	"errors"
 	"fmt"
-	"net"
-	"strconv"
 	"time"
 
 	"github.com/getsmall/getsmall/router"
@@ -84,8 +82,9 @@ func ServerConfig(c *corev1.Container) (cfg server.Config, set map[string]string
 }
 
 // CheckServer checks that the manifests agree with the server they run: its port, its
-// health path, and a way out (preStop sleep, then the server's drain and shutdown) that
-// the probes and the grace period leave room for.
+// health path, its metrics where the annotations say and reachable by scrapers alone, and
+// a way out (preStop sleep, then the server's drain and shutdown) that the probes and the
+// grace period leave room for.
 func CheckServer(s *Set) error {
 	c, err := s.Container(ContainerName)
 	if err != nil {
@@ -95,26 +94,16 @@ func CheckServer(s *Set) error {
 	if err != nil {
 		return fmt.Errorf("container %s: %w", c.Name, err)
 	}
-	return errors.Join(checkPorts(s, c, cfg), checkProbes(c, cfg), checkShutdown(s, c, cfg))
+	return errors.Join(checkPorts(s, c, cfg), checkMetrics(s, c, cfg), checkPolicy(s), checkProbes(c, cfg), checkShutdown(s, c, cfg))
 }
 
 func checkPorts(s *Set, c *corev1.Container, cfg server.Config) error {
 	var errs []error
-	_, p, err := net.SplitHostPort(cfg.Addr)
+	port, err := addrPort(cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("server address %q: %w", cfg.Addr, err)
+		return fmt.Errorf("server %w", err)
 	}
-	port, err := strconv.Atoi(p)
-	if err != nil {
-		return fmt.Errorf("server address %q: %w", cfg.Addr, err)
-	}
-	var named *corev1.ContainerPort
-	for i := range c.Ports {
-		if c.Ports[i].Name == PortName {
-			named = &c.Ports[i]
-		}
-	}
-	switch {
+	switch named := containerPort(c, PortName); {
 	case named == nil:
 		errs = append(errs, fmt.Errorf("container %s: no port named %q", c.Name, PortName))
 	case int(named.ContainerPort) != port:
@@ -124,13 +113,6 @@ func checkPorts(s *Set, c *corev1.Container, cfg server.Config) error {
 	for _, sp := range s.Service.Spec.Ports {
 		if sp.TargetPort != want {
 			errs = append(errs, fmt.Errorf("service port %d targets %s, want the named port %q", sp.Port, sp.TargetPort.String(), PortName))
-		}
-	}
-	for _, rule := range s.NetworkPolicy.Spec.Ingress {
-		for _, np := range rule.Ports {
-			if np.Port == nil || *np.Port != want {
-				errs = append(errs, fmt.Errorf("network policy opens %v, want only the named port %q", np.Port, PortName))
-			}
 		}
 	}
 	return errors.Join(errs...)
