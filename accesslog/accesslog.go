@@ -68,15 +68,28 @@ func (l *Log) Written() uint64 { return l.written.Load() }
 // Dropped counts the lines dropped because the writer could not keep up.
 func (l *Log) Dropped() uint64 { return l.dropped.Load() }
 
+// Gather is how long the writer lets lines gather after the first one before it writes
+// them out: one write for many lines, instead of a wake-up and a write for every few. At
+// 60,000 requests a second, 2 ms is 120 lines, a third of a half.
+const Gather = 2 * time.Millisecond
+
 // run writes the waiting lines out, half a buffer at a time, until Close.
 func (l *Log) run() {
 	defer close(l.done)
+	gather := time.NewTimer(Gather)
+	gather.Stop()
 	for {
 		select {
 		case <-l.ready:
 		case <-l.stop:
 			l.flush()
 			return
+		}
+		gather.Reset(Gather)
+		select {
+		case <-gather.C:
+		case <-l.stop:
+			gather.Stop()
 		}
 		l.flush()
 	}
