@@ -73,7 +73,7 @@ func TestChecksCatch(t *testing.T) {
 		{"cap too small to use", func(s *Set) { setEnv(s, "MAX_CONNS", "10") }, "MAX_CONNS 10: want at least 64"},
 		{"request below a started server", func(s *Set) { memory(s, "1Mi", "") }, "below the 2.0 MiB a started server in the plain image uses"},
 		{"request above the limit", func(s *Set) { memory(s, "32Mi", "") }, "exceeds the limit"},
-		{"GOMEMLIMIT at the limit", func(s *Set) { setEnv(s, "GOMEMLIMIT", "16MiB") }, "GOMEMLIMIT 16MiB is above the 8.6 MiB"},
+		{"GOMEMLIMIT at the limit", func(s *Set) { setEnv(s, "GOMEMLIMIT", "16MiB") }, "GOMEMLIMIT 16MiB is above the 7.6 MiB"},
 		{"GOMEMLIMIT unreadable", func(s *Set) { setEnv(s, "GOMEMLIMIT", "16M") }, `GOMEMLIMIT "16M"`},
 		{"GOMAXPROCS unbounded", func(s *Set) { unsetEnv(s, "GOMAXPROCS") }, "neither GOMAXPROCS nor a CPU limit"},
 		{"GOMAXPROCS unreadable", func(s *Set) { setEnv(s, "GOMAXPROCS", "two") }, `GOMAXPROCS "two"`},

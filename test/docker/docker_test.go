@@ -240,7 +240,7 @@ func TestImages(t *testing.T) {
 			}
 			checkPlatforms(t, img, tag, host, binDir)
 			checkNoShell(t, tag)
-			runHardened(t, tag)
+			runHardened(t, tag, img.packed)
 		})
 	}
 }
@@ -277,8 +277,10 @@ func checkNoShell(t *testing.T, tag string) {
 }
 
 // runHardened runs the image through make docker-run, as a user would, then checks the
-// answers, the hardening, the health status and a clean, quick stop.
-func runHardened(t *testing.T, tag string) {
+// answers, the hardening (the memory limit docker-run gives the image: 24 MiB where the
+// binary is packed, since the server and each probe unpack it), the health status and a
+// clean, quick stop.
+func runHardened(t *testing.T, tag string, packed bool) {
 	t.Helper()
 	port := testbin.FreePort(t)
 	name := fmt.Sprintf("getsmall-test-%d", port)
@@ -302,11 +304,15 @@ func runHardened(t *testing.T, tag string) {
 		t.Errorf("GET /nope = %d, want 404", got)
 	}
 
+	memory := int64(16 << 20)
+	if packed {
+		memory = 24 << 20
+	}
 	var ci containerInfo
 	inspect(t, name, &ci)
 	hc := ci.HostConfig
 	if ci.Config.User != "65532:65532" || !hc.ReadonlyRootfs || strings.Join(hc.CapDrop, ",") != "ALL" ||
-		!strings.Contains(strings.Join(hc.SecurityOpt, ","), "no-new-privileges") || hc.Memory != 16<<20 {
+		!strings.Contains(strings.Join(hc.SecurityOpt, ","), "no-new-privileges") || hc.Memory != memory {
 		t.Errorf("container not hardened: user %q, %+v", ci.Config.User, hc)
 	}
 
@@ -316,6 +322,11 @@ func runHardened(t *testing.T, tag string) {
 			t.Fatalf("container health %q after 20 s: %+v", ci.State.Health.Status, ci.State.Health.Log)
 		}
 		time.Sleep(200 * time.Millisecond)
+		select {
+		case code := <-exitCode: // docker-run's --rm removes it: inspect would only say it is gone
+			t.Fatalf("container exited with code %s before it was healthy (137: killed, as by the OOM killer)", code)
+		default:
+		}
 		inspect(t, name, &ci)
 	}
 	if log := ci.State.Health.Log; len(log) > 0 {
