@@ -1,7 +1,7 @@
 //go:build apktools
 
 // One system's life with the package: refusals, the install from the signed repository, an
-// administrator's edit, the upgrade, the removal.
+// administrator's edit, the upgrade, the removal that keeps the edit, and the purge.
 
 package apk
 
@@ -147,6 +147,17 @@ func (s *setup) lifecycle(t *testing.T, sys system) {
 	}
 	if got := r.read(d.conffile); got != conf {
 		t.Errorf("apk del changed the edited %s", d.conffile)
+	}
+
+	// Installed again over the kept edit and removed with --purge, nothing is left: the
+	// root's files are again those before the first install.
+	r.must("add", "getsmall")
+	if got := r.read(d.conffile); got != conf {
+		t.Errorf("apk add over the kept %s replaced the edit:\n%s", d.conffile, got)
+	}
+	r.must("del", "--purge", "getsmall")
+	if after := r.files(); !slices.Equal(before, after) {
+		t.Errorf("after apk del --purge, the files are not those before the install:\n%s", listDiff(before, after))
 	}
 }
 
