@@ -94,7 +94,6 @@ func TestStalledWriterNeverBlocks(t *testing.T) {
 		t.Errorf("wrote %d lines (counted %d), dropped %d; want %d in all", got, l.Written(), l.Dropped(), lines)
 	}
 	if uint64(bytes.Count(w.got.Bytes(), line)) != l.Written() { //nolint:gosec // a count, never negative
-
 		t.Error("a written line was cut")
 	}
 }
