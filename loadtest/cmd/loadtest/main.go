@@ -66,7 +66,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.Rounds, "rounds", 9, "throughput rounds: each runs every server once (hey, then wrk), order rotated")
 	fs.IntVar(&c.Retries, "retries", 2, "extra attempts in a round after a disturbed run")
 	fs.IntVar(&c.MinClean, "min-clean", 0, "clean runs per server and tool that check requires (0: a majority of the rounds)")
-	fs.Float64Var(&c.DisturbedBelow, "disturbed-below", 0.9, "a run is disturbed when server and client both used fewer CPU seconds per second than this")
+	fs.Float64Var(&c.DisturbedBelow, "disturbed-below", 0.9, "a run is disturbed when other work took over 1 minus this CPU seconds per second of the measured CPUs, or half that while server and client both used fewer than this")
 	fs.Float64Var(&c.FarFactor, "far-factor", 2, "a run is disturbed when a cache-line round trip between server and client CPU took this many times the study's typical near one (the lower quartile of every probe; 0: off)")
 	fs.DurationVar(&c.QuietWait, "quiet-wait", 10*time.Second, "longest wait for quiet CPUs before one run")
 	fs.DurationVar(&c.QuietBudget, "quiet-budget", 3*time.Minute, "longest wait for quiet CPUs in the whole study")

@@ -166,12 +166,23 @@ func IsFar(l Load, near, factor float64) bool {
 	return false
 }
 
-// IsDisturbed reports whether a run was slowed by something else on the machine. A server
-// pinned to its own CPU that used markedly less than one CPU second per second was waiting;
-// if the client on the other CPU was not saturated either, neither side was the limit, so
-// something outside the measurement took the time.
+// IsDisturbed reports whether a run was slowed by something else on the machine, by the
+// evidence of the two measured CPUs. Other work that took more than 1-below CPU seconds per
+// second of them condemns any run, as in the open loop. Less of it condemns a run only when
+// neither side was saturated: a server pinned to its own CPU that used under below CPU
+// seconds per second, with a client that did not either, was waiting, and the other work
+// says for what. Idle CPUs alone are no evidence: an event-loop server (nbio) and its
+// client wait on each other's wake-ups at 0.6 to 0.9 CPU s/s each with nothing else
+// running, and those runs were as fast as its clean ones (2026-12-05).
 func IsDisturbed(l Load, below float64) bool {
-	return l.ServerLoad() < below && l.ClientLoad() < below
+	if l.WallSec <= 0 {
+		return true
+	}
+	if IsDisturbedOpen(l, below) {
+		return true
+	}
+	other := perSecond(l.OtherCPUSec, l.WallSec)
+	return l.ServerLoad() < below && l.ClientLoad() < below && other > (1-below)/2
 }
 
 // Syscalls is the strace pass: system calls the server made while serving Requests.

@@ -139,18 +139,22 @@ func TestAnalyze(t *testing.T) {
 func TestIsDisturbed(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		server, client float64
-		want           bool
+		server, client, other float64
+		want                  bool
 	}{
-		{0.98, 0.9, false}, // server-bound: the normal case for getsmall under wrk
-		{0.5, 1.0, false},  // client-bound: hey's ceiling
-		{0.93, 0.99, false},
-		{0.41, 0.38, true}, // both waited: someone else had the CPUs
-		{0.85, 0.85, true},
+		{0.98, 0.9, 0, false}, // server-bound: the normal case for getsmall under wrk
+		{0.5, 1.0, 0, false},  // client-bound: hey's ceiling
+		{0.93, 0.99, 0.02, false},
+		{0.41, 0.38, 0.6, true},  // both waited while someone else had the CPUs
+		{0.85, 0.85, 0.07, true}, // both waited, and other work was there
+		{0.98, 0.95, 0.2, true},  // saturated, but a fifth of a CPU went elsewhere
+		{0.89, 0.61, 0, false},   // nbio under wrk with nothing else running: wake-up bound
+		{0.64, 0.9, 0.03, false}, // nbio under hey, the same
+		{0.91, 0.46, 0.11, true}, // nbio whose client lost time to other work
 	} {
-		l := Load{ServerCPUSec: tc.server * 5, ClientCPUSec: tc.client * 5, WallSec: 5}
+		l := Load{ServerCPUSec: tc.server * 5, ClientCPUSec: tc.client * 5, OtherCPUSec: tc.other * 5, WallSec: 5}
 		if got := IsDisturbed(l, 0.9); got != tc.want {
-			t.Errorf("server %.2f, client %.2f CPU s/s: disturbed %v, want %v", tc.server, tc.client, got, tc.want)
+			t.Errorf("server %.2f, client %.2f, other %.2f CPU s/s: disturbed %v, want %v", tc.server, tc.client, tc.other, got, tc.want)
 		}
 	}
 	if IsDisturbed(Load{}, 0.9) != true {
