@@ -166,7 +166,7 @@ func (c *conn) Read(p []byte) (int, error) {
 	if n > 0 && !c.framing.off {
 		c.failed = c.framing.feed(p[:n])
 	}
-	if errors.Is(err, io.EOF) {
+	if errors.Is(err, io.EOF) && !c.parking.Load() { // a wait ended to park is no end of stream
 		c.peerClosed.Store(true)
 	}
 	return n, err

@@ -133,3 +133,22 @@ func TestShutdownClosesParkedConnections(t *testing.T) {
 	}
 	t.Logf("shutdown with a parked connection took %v", time.Since(start))
 }
+
+// TestParkedConnectionRefusalLingers sends a body over the limit on a connection that
+// parked: the 413 arrives and the connection ends cleanly, lingering while the body is
+// still coming. A parked connection's wait had ended like the client's end of stream,
+// and was taken for one: the close skipped its lingering, and the unread body reset the
+// connection, which can lose the answer.
+func TestParkedConnectionRefusalLingers(t *testing.T) {
+	t.Parallel()
+	o := serveObserved(t, Defaults())
+	c, br := o.parkedConn(t)
+	body := strings.Repeat("x", 5000)
+	a, err := exchange(t, c, br, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"+body)
+	if err != nil || a.Status != 413 || !a.Close {
+		t.Fatalf("a body over the limit on a parked connection: %+v, %v; want 413 and a close", a, err)
+	}
+	if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
+		t.Errorf("after the 413: read %q, %v; want the connection's end, not a reset", rest, err)
+	}
+}
