@@ -58,7 +58,8 @@ func (r *Report) header(b *strings.Builder) {
 		fmt.Fprintf(b, ") and wrk (%s", p.WrkDuration)
 	}
 	fmt.Fprintf(b, ") at concurrency %d\n", p.Concurrency)
-	fmt.Fprintf(b, "- Disturbed: a run where the server used under %.2f CPU s per s and the client did too", p.DisturbedBelow)
+	fmt.Fprintf(b, "- Disturbed: a run where other work took over %.2f CPU s per s of the two CPUs, or over %.2f while the server used under %.2f CPU s per s and the client did too",
+		1-p.DisturbedBelow, (1-p.DisturbedBelow)/2, p.DisturbedBelow)
 	if p.FarFactor > 0 && p.NearNs > 0 {
 		fmt.Fprintf(b, ", or where a cache-line round trip between the two CPUs, probed before and after it, took over %.1f× the study's typical near one (%.0f ns, the lower quartile of every probe): the host had put them in different cache domains", p.FarFactor, p.NearNs)
 	}
