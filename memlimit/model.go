@@ -15,6 +15,11 @@ const (
 	// server's SO_RCVBUF and SO_SNDBUF (a client that sends without reading fills both):
 	// cgroup v2 charges it to the container, v1 does not.
 	ConnSocketBytesV2 = 48 << 10
+	// ConnParkedBytes is what a connection costs between requests: parked (the server's
+	// park.go) or waiting for a place among the connections in a request. Its goroutine with
+	// the 2 KiB minimum stack, the connection wrapper, Go's socket and poller structures: 4.6
+	// KiB over 10,000 idle connections; and the kernel's socket objects, 3.1 KiB.
+	ConnParkedBytes = 16 << 10
 	// ProbeExtraBytes is what one `getsmall healthcheck` exec (the images' HEALTHCHECK)
 	// takes beyond the server's own anonymous memory at start: a probe is the same binary,
 	// so a UPX probe unpacks the whole program again.
@@ -63,17 +68,26 @@ const (
 	GoStartBytes = 4<<20 + 512<<10
 )
 
-// ConnBytes is the most one connection can cost the container with these read limits. The
-// costliest connection sends a header of almost maxHeaderBytes and then most of a body:
-// the server holds its read buffer, the parsed header (whose buffers grow by doubling) and
-// the body read so far. Measured, that is about 3.2 times the header limit plus 0.9 times
-// the body limit plus 10 KiB; the model rounds up to 4 and 1.
+// ConnBytes is the most one connection in a request can cost the container with these
+// read limits. The costliest sends a header of almost maxHeaderBytes and then most of a
+// body: the server holds its read buffer, the parsed header (whose buffers grow by
+// doubling) and the body read so far. Measured, that is about 3.2 times the header limit
+// plus 0.9 times the body limit plus 10 KiB; the model rounds up to 4 and 1.
 func ConnBytes(maxHeaderBytes, maxBodyBytes int, v2 bool) int64 {
 	n := int64(ConnFixedBytes) + 4*int64(maxHeaderBytes) + int64(maxBodyBytes)
 	if v2 {
 		n += ConnSocketBytesV2
 	}
 	return n
+}
+
+// ParkedBytes is what a connection between requests can cost the container: on cgroup v2
+// its socket buffers too, which a client can fill while the server waits.
+func ParkedBytes(v2 bool) int64 {
+	if v2 {
+		return ConnParkedBytes + ConnSocketBytesV2
+	}
+	return ConnParkedBytes
 }
 
 // System is what the derivation reads when the server starts.
@@ -85,11 +99,17 @@ type System struct {
 	Procs int   // GOMAXPROCS
 }
 
-// Budget is what a memory limit allows the server.
+// Budget is what a memory limit allows the server. Two caps keep it: connections in a
+// request, which may each cost ConnBytes, and open connections, the rest of which wait
+// between requests at ParkedBytes. The room is shared half and half: half for the
+// connections in a request, the other half for the ones between requests.
 type Budget struct {
-	// MaxConns is how many connections of the costliest kind fit, at least MinConns;
-	// NoLimitConns without a limit.
+	// MaxConns is how many connections may be open, at least MinConns; NoLimitConns without
+	// a limit.
 	MaxConns int
+	// MaxBusy is how many of them may be in a request at once, each of the costliest kind:
+	// at least MinConns and at most MaxConns. Without a limit it is MaxConns.
+	MaxBusy int
 	// SoftLimit is the Go soft memory limit (GOMEMLIMIT) in bytes, 0 without a limit: the
 	// Go runtime's count at start (GoStartBytes) plus what the container has left for Go,
 	// so the garbage collector works harder before the container's limit is reached.
@@ -97,18 +117,21 @@ type Budget struct {
 	// Room is what the limit leaves for connections after the server at start, one
 	// healthcheck probe, the headroom and its threads; negative when even those do not fit.
 	Room int64
-	// ConnBytes is the cost of one connection the cap was computed with.
-	ConnBytes int64
+	// ConnBytes is the cost of one connection in a request, ParkedBytes of one between.
+	ConnBytes   int64
+	ParkedBytes int64
 }
 
 // Derive computes the budget for the server's read limits.
 func (s System) Derive(maxHeaderBytes, maxBodyBytes int) Budget {
-	b := Budget{MaxConns: NoLimitConns, ConnBytes: ConnBytes(maxHeaderBytes, maxBodyBytes, s.V2)}
+	b := Budget{MaxConns: NoLimitConns, MaxBusy: NoLimitConns,
+		ConnBytes: ConnBytes(maxHeaderBytes, maxBodyBytes, s.V2), ParkedBytes: ParkedBytes(s.V2)}
 	if s.Limit <= 0 {
 		return b
 	}
 	b.Room = s.Limit - s.InUse - (s.Anon + ProbeExtraBytes) - HeadroomBytes - int64(max(s.Procs, 1))*ThreadBytes
-	b.MaxConns = int(min(max(b.Room/b.ConnBytes, MinConns), MaxConns))
+	b.MaxBusy = int(min(max(b.Room/2/b.ConnBytes, MinConns), MaxConns))
+	b.MaxConns = int(min(max(b.fitIn(b.Room), int64(b.MaxBusy)), MaxConns))
 	// The kernel's part of the connections is not Go's to collect.
 	kernel := int64(ConnKernelBytes)
 	if s.V2 {
@@ -118,15 +141,37 @@ func (s System) Derive(maxHeaderBytes, maxBodyBytes int) Budget {
 	return b
 }
 
-// Fits reports whether conns connections fit the budget's room.
+// Fit is the most open connections the room holds, 0 when it is negative: unlike
+// MaxConns, never raised to MinConns.
+func (b Budget) Fit() int { return int(b.fitIn(b.Room)) }
+
+// fitIn is how many connections a room holds with this budget's prices, its places
+// derived from that room as Derive derives them.
+func (b Budget) fitIn(room int64) int64 {
+	busy := max(room/2/b.ConnBytes, MinConns)
+	if room < busy*b.ConnBytes {
+		return max(room/b.ConnBytes, 0)
+	}
+	return busy + (room-busy*b.ConnBytes)/b.ParkedBytes
+}
+
+// Fits reports whether conns open connections fit the budget's room.
 func (b Budget) Fits(conns int) bool {
-	return b.Room >= int64(conns)*b.ConnBytes
+	return b.Fit() >= conns
 }
 
 // LimitFor returns the memory limit at which conns connections would fit, the system
-// otherwise unchanged.
+// otherwise unchanged: the smallest room that holds them, places and all.
 func (b Budget) LimitFor(limit int64, conns int) int64 {
-	return limit - b.Room + int64(conns)*b.ConnBytes
+	lo, hi := int64(0), int64(conns)*b.ConnBytes // every one in a request: enough
+	for lo < hi {
+		if mid := (lo + hi) / 2; b.fitIn(mid) >= int64(conns) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return limit - b.Room + lo
 }
 
 // ForImage is Derive for one of the project's images under a container memory limit,

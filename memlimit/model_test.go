@@ -14,9 +14,17 @@ func TestDerive(t *testing.T) {
 	if b.Room != wantRoom || b.ConnBytes != ConnFixedBytes+5*4096 {
 		t.Fatalf("Room %d, ConnBytes %d; want %d, %d", b.Room, b.ConnBytes, wantRoom, ConnFixedBytes+5*4096)
 	}
-	// The cap is the most connections that fit, and no more.
-	if !b.Fits(b.MaxConns) || b.Fits(b.MaxConns+1) {
-		t.Errorf("MaxConns %d: Fits(cap) %v, Fits(cap+1) %v", b.MaxConns, b.Fits(b.MaxConns), b.Fits(b.MaxConns+1))
+	// Half the room goes to connections in a request, the rest to the ones between
+	// requests; the open cap is the most connections that fit, and no more.
+	if want := int(wantRoom / 2 / b.ConnBytes); b.MaxBusy != want || b.ParkedBytes != ConnParkedBytes {
+		t.Errorf("MaxBusy %d, ParkedBytes %d; want %d, %d", b.MaxBusy, b.ParkedBytes, want, ConnParkedBytes)
+	}
+	if !b.Fits(b.MaxConns) || b.Fits(b.MaxConns+1) || b.Fit() != b.MaxConns {
+		t.Errorf("MaxConns %d: Fits(cap) %v, Fits(cap+1) %v, Fit %d", b.MaxConns, b.Fits(b.MaxConns), b.Fits(b.MaxConns+1), b.Fit())
+	}
+	// Every open connection in a request at once would not fit: that is what MaxBusy is for.
+	if old := int(wantRoom / b.ConnBytes); 2*b.MaxConns < 3*old || b.MaxBusy*2 > old+1 {
+		t.Errorf("MaxConns %d, MaxBusy %d: want the open cap at least 1.5 times the %d costliest connections that fit, and half of them in a request", b.MaxConns, b.MaxBusy, old)
 	}
 	// The soft limit is Go's count at start plus the room, less the kernel's part and the
 	// collector's lag.
@@ -25,12 +33,17 @@ func TestDerive(t *testing.T) {
 	}
 }
 
+// variants returns plain16 under cgroup v2, and the UPX image in its place.
+func variants() (v2, upx System) {
+	v2, upx = plain16, plain16
+	v2.V2 = true
+	upx.InUse, upx.Anon = BaselineUPXBytes, AnonUPXBytes
+	return v2, upx
+}
+
 func TestDeriveCases(t *testing.T) {
 	t.Parallel()
-	v2 := plain16
-	v2.V2 = true
-	upx := plain16
-	upx.InUse, upx.Anon = BaselineUPXBytes, AnonUPXBytes
+	v2, upx := variants()
 	big := plain16
 	big.Limit = 1 << 40
 	tiny := plain16
@@ -38,23 +51,27 @@ func TestDeriveCases(t *testing.T) {
 	none := plain16
 	none.Limit = 0
 	cap16 := plain16.Derive(4096, 4096).MaxConns
+	busy16 := plain16.Derive(4096, 4096).MaxBusy
 
 	tests := map[string]struct {
 		got   Budget
 		check func(Budget) bool
 		want  string
 	}{
-		"no limit": {none.Derive(4096, 4096), func(b Budget) bool { return b.MaxConns == NoLimitConns && b.SoftLimit == 0 }, "NoLimitConns and no soft limit"},
+		"no limit": {none.Derive(4096, 4096), func(b Budget) bool {
+			return b.MaxConns == NoLimitConns && b.MaxBusy == NoLimitConns && b.SoftLimit == 0
+		}, "NoLimitConns, all of them busy, and no soft limit"},
 		"cgroup v2 charges sockets": {v2.Derive(4096, 4096), func(b Budget) bool {
-			return b.MaxConns < cap16 && b.ConnBytes == ConnFixedBytes+5*4096+ConnSocketBytesV2
-		}, "fewer connections than v1"},
+			return b.MaxConns < cap16 && b.MaxBusy < busy16 && b.ConnBytes == ConnFixedBytes+5*4096+ConnSocketBytesV2 &&
+				b.ParkedBytes == ConnParkedBytes+ConnSocketBytesV2
+		}, "fewer connections than v1, each dearer by its socket buffers"},
 		"UPX starts higher":   {upx.Derive(4096, 4096), func(b Budget) bool { return b.MaxConns < cap16 }, "fewer connections than plain"},
-		"larger read buffers": {plain16.Derive(65536, 4096), func(b Budget) bool { return b.MaxConns < cap16/4 }, "a quarter of the connections or fewer"},
+		"larger read buffers": {plain16.Derive(65536, 4096), func(b Budget) bool { return b.MaxBusy < busy16/4 && b.MaxConns < cap16 }, "a quarter of the busy connections or fewer"},
 		"a limit below the server": {tiny.Derive(4096, 4096), func(b Budget) bool {
-			return b.MaxConns == MinConns && b.Room < 0 && !b.Fits(1) && b.SoftLimit == GoStartBytes+MinGoRoomBytes &&
+			return b.MaxConns == MinConns && b.MaxBusy == MinConns && b.Fit() == 0 && b.Room < 0 && !b.Fits(1) && b.SoftLimit == GoStartBytes+MinGoRoomBytes &&
 				b.LimitFor(tiny.Limit, MinConns) == tiny.Limit-b.Room+MinConns*b.ConnBytes
 		}, "MinConns, negative room, soft limit at Go's start plus MinGoRoomBytes"},
-		"a terabyte": {big.Derive(4096, 4096), func(b Budget) bool { return b.MaxConns == MaxConns }, "the MaxConns bound"},
+		"a terabyte": {big.Derive(4096, 4096), func(b Budget) bool { return b.MaxConns == MaxConns && b.MaxBusy == MaxConns }, "the MaxConns bound"},
 	}
 	for name, tc := range tests {
 		if !tc.check(tc.got) {
@@ -78,6 +95,26 @@ func TestForImage(t *testing.T) {
 		}
 		if p, u := ForImage(limit, false, 2), ForImage(limit, true, 2); u.MaxConns >= p.MaxConns {
 			t.Errorf("%d MiB: UPX cap %d not below plain %d", limit/mib, u.MaxConns, p.MaxConns)
+		}
+	}
+}
+
+// TestLimitFor checks that the limit LimitFor gives holds the connections, places and
+// all, and a byte less does not.
+func TestLimitFor(t *testing.T) {
+	t.Parallel()
+	v2, upx := variants()
+	for name, s := range map[string]System{"plain": plain16, "v2": v2, "upx": upx} {
+		for _, conns := range []int{1, MinConns, 64, 100, 500, 2000} {
+			at := s
+			at.Limit = s.Derive(4096, 4096).LimitFor(s.Limit, conns)
+			if !at.Derive(4096, 4096).Fits(conns) {
+				t.Errorf("%s: %d connections do not fit the %d bytes LimitFor gives", name, conns, at.Limit)
+			}
+			at.Limit--
+			if at.Derive(4096, 4096).Fits(conns) {
+				t.Errorf("%s: %d connections fit a byte under the %d LimitFor gives", name, conns, at.Limit+1)
+			}
 		}
 	}
 }

@@ -110,8 +110,8 @@ type Memory struct {
 
 // MemoryMaxBytes is the unit's MemoryMax=: 32 MiB. The UPX-packed server holds an unpacked
 // copy of itself (about 8 MiB) and has room for no connection below about 19 MiB
-// (docs/memory.md); at 32 MiB it derives a cap of about 170 connections under cgroup v2, the
-// plain build about 340. A health endpoint behind a load balancer needs far fewer.
+// (docs/memory.md); at 32 MiB it derives a cap of about 190 connections under cgroup v2, the
+// plain build about 390. A health endpoint behind a load balancer needs far fewer.
 const MemoryMaxBytes = 32 << 20
 
 // MemoryCaps computes what the server derives at MemoryMaxBytes under cgroup v2 with two

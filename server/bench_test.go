@@ -29,7 +29,7 @@ func pipeClient(tb testing.TB, observed bool) (net.Conn, *bufio.Reader) {
 	drain := new(router.Drain)
 	s := newServer(Defaults(), drain)
 	ln := fasthttputil.NewInmemoryListener()
-	l := newListener(ln, s.Config.MaxConns, lingerBounds{})
+	l := newListener(ln, s.Config.MaxConns, s.Config.MaxBusy, lingerBounds{})
 	if observed {
 		s.Config.LogRequests, s.AccessLog = true, io.Discard
 		s.MetricsListener = fasthttputil.NewInmemoryListener() // counted, never scraped

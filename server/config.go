@@ -26,6 +26,11 @@ type Config struct {
 	MetricsAddr     string        // -metrics-addr, METRICS_ADDR; empty: no metrics served
 	LogRequests     bool          // -log-requests, LOG_REQUESTS
 
+	// MaxBusy is how many of the MaxConns open connections may be in a request at once
+	// (the rest wait between requests at a few KiB each): derived from the memory limit
+	// with MaxConns, no flag of its own. 0, or more than MaxConns: MaxConns.
+	MaxBusy int
+
 	maxConnsSet bool // by the flag or the environment
 }
 

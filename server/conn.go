@@ -32,13 +32,17 @@ const refusedLingering = 16
 var overCap = []byte("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n" +
 	"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 24\r\n\r\n503 service unavailable\n")
 
-// listener hands fasthttp at most cap(slots) connections at once. One over the cap gets
-// overCap and a lingering close, from the accept loop, without a request being read. The
-// cap is held here rather than by fasthttp's Concurrency so that the answer is this
-// service's own and the close does not reset the client's request.
+// listener holds at most cap(slots) connections open, and lets at most busyMax() of
+// them be in fasthttp at once: the others are parked between requests (park.go) or wait
+// for a place there (places.go). One over the open cap gets overCap and a lingering close,
+// from the accept loop, without a request being read; one that finds no place in a request
+// within busyWait gets the same. The caps are held here rather than by fasthttp's
+// Concurrency so that the answer is this service's own and the close does not reset the
+// client's request.
 type listener struct {
 	net.Listener
-	slots     chan struct{}
+	slots     chan struct{} // one per open connection
+	places    *places       // in a request; nil: one for every open connection
 	lingering chan struct{}
 	linger    lingerBounds
 	obs       *observer // counts the refusals; nil: not counted
@@ -60,12 +64,17 @@ type lingerBounds struct {
 	bytes int64
 }
 
-func newListener(ln net.Listener, maxConns int, bounds lingerBounds) *listener {
+// newListener caps ln at maxConns open connections, maxBusy of them in a request (0 or at
+// least maxConns: no cap of its own).
+func newListener(ln net.Listener, maxConns, maxBusy int, bounds lingerBounds) *listener {
 	if bounds == (lingerBounds{}) {
 		bounds = lingerBounds{LingerTime, LingerBytes}
 	}
-	return &listener{Listener: ln, slots: make(chan struct{}, maxConns), lingering: make(chan struct{}, refusedLingering), linger: bounds,
-		conns: map[*conn]struct{}{}, stop: make(chan struct{})}
+	if maxBusy >= maxConns {
+		maxBusy = 0
+	}
+	return &listener{Listener: ln, slots: make(chan struct{}, maxConns), places: newPlaces(maxBusy),
+		lingering: make(chan struct{}, refusedLingering), linger: bounds, conns: map[*conn]struct{}{}, stop: make(chan struct{})}
 }
 
 // Close closes the listener, ends the sweep and closes the parked connections.
@@ -91,7 +100,7 @@ func (l *listener) Accept() (net.Conn, error) {
 			l.mu.Lock()
 			l.conns[wrapped] = struct{}{}
 			l.mu.Unlock()
-			return wrapped, nil
+			return wrapped, nil // it takes a place in a request when its first byte comes
 		default:
 			l.refuse(c)
 		}
@@ -143,6 +152,7 @@ type conn struct {
 	kickMu       sync.Mutex      // held while the sweep ends a wait
 	parking      atomic.Bool     // the wait ended to park: Close parks instead of closing
 	parked       atomic.Bool     // waiting outside fasthttp
+	place        atomic.Int32    // the kind of place in a request it holds (places.go)
 }
 
 // Read reads from the connection and follows what it reads. Once a head is known to end
@@ -185,6 +195,7 @@ func (c *conn) Write(p []byte) (int, error) {
 func (c *conn) Close() error {
 	if c.parking.CompareAndSwap(true, false) {
 		c.parked.Store(true)
+		c.givePlace()
 		c.l.park(c)
 		return nil
 	}
@@ -199,16 +210,22 @@ func (c *conn) closeForGood() error {
 			c.l.linger.close(c.Conn)
 		}
 		c.closeErr = c.Conn.Close()
-		if c.buf != nil {
-			readBuffers.Put(c.buf)
-			c.buf, c.pending = nil, nil
-		}
-		c.l.mu.Lock()
-		delete(c.l.conns, c)
-		c.l.mu.Unlock()
-		<-c.l.slots
+		c.giveBack()
 	})
 	return c.closeErr
+}
+
+// giveBack returns what c held: its read-ahead buffer and its places under the caps.
+func (c *conn) giveBack() {
+	if c.buf != nil {
+		readBuffers.Put(c.buf)
+		c.buf, c.pending = nil, nil
+	}
+	c.l.mu.Lock()
+	delete(c.l.conns, c)
+	c.l.mu.Unlock()
+	c.givePlace()
+	<-c.l.slots
 }
 
 // fillBlocking reads what arrives into a pooled buffer (c.pending), holding it while it

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"errors"
 	"io"
 	"net"
 	"syscall"
@@ -59,4 +60,66 @@ func (c *conn) fill() error {
 	}
 	c.pending = (*c.buf)[:n]
 	return nil
+}
+
+// waitReadable waits until the connection is readable, or its client closed, without
+// reading: a byte peeked onto the stack tells, and stays for fill.
+func (c *conn) waitReadable() error {
+	if c.raw == nil {
+		return nil
+	}
+	var one [1]byte
+	return c.raw.Read(func(fd uintptr) bool {
+		for {
+			_, _, err := syscall.Recvfrom(int(fd), one[:], syscall.MSG_PEEK)
+			switch err {
+			case syscall.EINTR:
+				continue
+			case syscall.EAGAIN:
+				return false
+			}
+			return true
+		}
+	})
+}
+
+// peek reports what has arrived on the connection, leaving it unread: whether it begins
+// with a request that has arrived whole (arrivedWhole), and whether the client closed
+// with nothing more sent.
+func (c *conn) peek() (whole, closed bool) {
+	buf := readBuffers.Get().(*[]byte)
+	defer readBuffers.Put(buf)
+	n, err := c.peekInto(*buf)
+	if err != nil {
+		return false, !errors.Is(err, syscall.EAGAIN)
+	}
+	return n > 0 && arrivedWhole((*buf)[:n]), n == 0
+}
+
+// readable reports whether a read would not wait: bytes or the client's end of stream
+// have arrived.
+func (c *conn) readable() bool {
+	var one [1]byte
+	_, err := c.peekInto(one[:])
+	return err == nil
+}
+
+// peekInto copies what has arrived into buf without taking it or waiting: 0 bytes and no
+// error when the client has closed, syscall.EAGAIN when nothing has arrived.
+func (c *conn) peekInto(buf []byte) (n int, err error) {
+	if c.raw == nil {
+		return 0, syscall.EAGAIN
+	}
+	cerr := c.raw.Control(func(fd uintptr) {
+		for {
+			n, _, err = syscall.Recvfrom(int(fd), buf, syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+			if !errors.Is(err, syscall.EINTR) {
+				return
+			}
+		}
+	})
+	if cerr != nil {
+		return 0, cerr
+	}
+	return n, err
 }

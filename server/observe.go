@@ -80,7 +80,15 @@ func (s *Server) newObserver(l *listener) (*observer, error) {
 		func() float64 { return float64(l.parkedNow.Load()) })
 	r.Gauge("http_connections_max", "The connection cap (-max-conns): one more is answered 503 and closed.",
 		func() float64 { return float64(cap(l.slots)) })
-	o.overCap = r.Counter("http_connections_refused_total", "Connections answered 503 and closed because http_connections_max were open.")
+	r.Gauge("http_connections_busy", "Connections open now that hold a place in a request: in one, or waiting in the server for the next one until they park.",
+		func() float64 { return float64(l.busyNow()) })
+	r.Gauge("http_connections_busy_max", "Places in a request, each paid for at the costliest connection's memory (docs/memory.md); "+
+		"a quarter of them for connections that have completed a request.",
+		func() float64 { return float64(l.busyMax()) })
+	r.Gauge("http_connections_waiting", "Connections whose request has come and that wait for a place in one.",
+		func() float64 { return float64(l.waitingNow()) })
+	o.overCap = r.Counter("http_connections_refused_total", "Connections answered 503 and closed because http_connections_max were open, "+
+		"or because no place in a request came free within 0.75 s.")
 	o.refusals = map[int]*metrics.Counter{}
 	for _, code := range refusalStatuses {
 		o.refusals[code] = r.Counter("http_refusals_total", "Answers the server gave itself instead of a route: 400 malformed, 408 too slow, "+

@@ -112,15 +112,26 @@ func (c *conn) kick(since int64) bool {
 // Read does, and returns io.EOF when the sweep ended the wait to park the connection, so
 // that fasthttp lets it go as if the client had closed, without an answer.
 func (c *conn) awaitRequest(p []byte) (int, error) {
+	if !c.keepPlace() && !c.l.closed.Load() { // park, and wait there for a place
+		c.parking.Store(true)
+		return 0, io.EOF
+	}
 	c.idleSince.Store(max(c.l.tick.Load(), 1))
 	n, err := c.Conn.Read(p)
 	if c.idleSince.Swap(0) == kicked {
-		c.kickMu.Lock() // the kick's deadline is set by now: undo it if a request came
-		if n > 0 {
+		// The kick's deadline is set by now: undo it if a request came. One that came just
+		// as the kick did is read, not parked: the deadline fails a read without looking.
+		c.kickMu.Lock()
+		timedOut := n == 0 && errors.Is(err, os.ErrDeadlineExceeded)
+		resume := n > 0 || timedOut && c.readable()
+		if resume {
 			_ = c.Conn.SetReadDeadline(c.readDeadline)
 		}
 		c.kickMu.Unlock()
-		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && !c.l.closed.Load() {
+		switch {
+		case resume && n == 0:
+			return c.Conn.Read(p)
+		case timedOut && !resume && !c.l.closed.Load():
 			c.parking.Store(true)
 			return 0, io.EOF
 		}
@@ -151,14 +162,23 @@ func (l *listener) park(c *conn) {
 	l.parkedNow.Add(1)
 	go func() {
 		_ = c.Conn.SetReadDeadline(c.readDeadline)
-		err := c.fill()
+		err := c.waitReadable()
+		if err == nil {
+			err = c.awaitPlace() // a place in a request (places.go), before the read
+		}
+		if err == nil {
+			err = c.fill()
+		}
 		c.parked.Store(false)
 		l.parkedNow.Add(-1)
-		if err != nil || l.closed.Load() {
+		switch {
+		case errors.Is(err, errNoPlace) && !l.closed.Load():
+			c.refuseBusy()
+		case err != nil || l.closed.Load():
 			_ = c.closeForGood()
-			return
+		default:
+			_ = l.serve(c) // until it parks again (a new goroutine) or closes
 		}
-		_ = l.serve(c) // until it parks again (a new goroutine) or closes
 	}()
 }
 

@@ -93,7 +93,7 @@ func Listen(addr string) (net.Listener, error) {
 // after a clean shutdown, ErrShutdownTimeout when the deadline passed, and an error at once
 // when a second value arrives on stop. Run always returns: the caller exits afterwards.
 func (s *Server) Run(ln net.Listener, stop <-chan os.Signal) error {
-	l := newListener(ln, s.Config.MaxConns, s.linger)
+	l := newListener(ln, s.Config.MaxConns, s.Config.MaxBusy, s.linger)
 	obs, err := s.newObserver(l)
 	if err != nil {
 		_ = ln.Close()

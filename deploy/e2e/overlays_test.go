@@ -80,7 +80,7 @@ func checkPlatform(t *testing.T, ns, pod string) {
 }
 
 // startLine is the server's start-up line's memory part.
-var startLine = regexp.MustCompile(`memory limit ([0-9.]+) MiB, ([0-9.]+) MiB in use: max-conns (\d+)( \(set\))?, GOMEMLIMIT ([0-9.]+) MiB`)
+var startLine = regexp.MustCompile(`memory limit ([0-9.]+) MiB, ([0-9.]+) MiB in use: max-conns (\d+)( \(set\))?, (\d+) in a request at once, GOMEMLIMIT ([0-9.]+) MiB`)
 
 // checkDerivedMemory reads each pod's start-up line: the server found the container's
 // memory limit, derived its cap without a warning, and the cap is at least what the
@@ -108,10 +108,11 @@ func checkDerivedMemory(t *testing.T, ns string, pods []corev1.Pod, set *manifes
 		}
 		limit, _ := strconv.ParseFloat(m[1], 64)
 		conns, _ := strconv.Atoi(m[3])
+		busy, _ := strconv.Atoi(m[5])
 		t.Logf("pod %s: %s", p.Name, m[0])
-		if int64(limit*(1<<20)+0.5)>>10 != want.Limit>>10 || m[4] != "" || conns < want.Conns {
-			t.Errorf("pod %s derived %q; want the limit %d MiB and at least the %d connections the manifest checks expect",
-				p.Name, m[0], want.Limit>>20, want.Conns)
+		if int64(limit*(1<<20)+0.5)>>10 != want.Limit>>10 || m[4] != "" || conns < want.Conns || busy < want.Budget.MaxBusy {
+			t.Errorf("pod %s derived %q; want the limit %d MiB and at least the %d connections, %d in a request, the manifest checks expect",
+				p.Name, m[0], want.Limit>>20, want.Conns, want.Budget.MaxBusy)
 		}
 	}
 }

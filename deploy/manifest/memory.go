@@ -100,9 +100,9 @@ func CheckMemory(c *corev1.Container, upx bool) error {
 	if m.Request > m.Limit {
 		errs = append(errs, fmt.Errorf("memory request %s exceeds the limit %s", mib(m.Request), mib(m.Limit)))
 	}
-	fits := max(m.Budget.Room/m.Budget.ConnBytes, 0)
-	holds := fmt.Sprintf("a memory limit of %s holds %d connections of up to %s in the %s image with GOMAXPROCS %d",
-		mib(m.Limit), fits, kib(m.Budget.ConnBytes), image, m.Procs)
+	fits := m.Budget.Fit()
+	holds := fmt.Sprintf("a memory limit of %s holds %d connections (%d in a request at up to %s, the rest at %s between requests) in the %s image with GOMAXPROCS %d",
+		mib(m.Limit), fits, min(fits, m.Budget.MaxBusy), kib(m.Budget.ConnBytes), kib(m.Budget.ParkedBytes), image, m.Procs)
 	switch {
 	case m.ConnsSet && m.Conns < MinUsefulConns:
 		errs = append(errs, fmt.Errorf("MAX_CONNS %d: want at least %d (the probes need connections too)", m.Conns, MinUsefulConns))

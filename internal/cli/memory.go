@@ -47,15 +47,22 @@ func fitMemory(cfg *server.Config, connsSet, softSet bool, currentSoft int64, sy
 	case connsSet:
 		conns = "max-conns " + strconv.Itoa(cfg.MaxConns) + " (set)"
 		if sys.Limit > 0 && !b.Fits(cfg.MaxConns) {
-			f.warnings = append(f.warnings, fmt.Sprintf("max-conns %d may not fit the %s memory limit: %d connections do, at up to %s each",
-				cfg.MaxConns, mib(sys.Limit), max(b.Room/b.ConnBytes, 0), kib(b.ConnBytes)))
+			f.warnings = append(f.warnings, fmt.Sprintf("max-conns %d may not fit the %s memory limit: %d connections do, %d of them in a request at up to %s each, the rest at %s",
+				cfg.MaxConns, mib(sys.Limit), b.Fit(), min(b.Fit(), b.MaxBusy), kib(b.ConnBytes), kib(b.ParkedBytes)))
+		}
+		cfg.MaxBusy = cfg.MaxConns
+		if sys.Limit > 0 {
+			cfg.MaxBusy = min(cfg.MaxConns, b.MaxBusy)
 		}
 	default:
-		cfg.MaxConns = b.MaxConns
+		cfg.MaxConns, cfg.MaxBusy = b.MaxConns, b.MaxBusy
 		if sys.Limit > 0 && !b.Fits(memlimit.MinConns) {
 			f.warnings = append(f.warnings, fmt.Sprintf("the %s memory limit leaves room for %d connections after the server (%s in use) and a healthcheck probe: serving %d anyway; %d fit in %s",
-				mib(sys.Limit), max(b.Room/b.ConnBytes, 0), mib(sys.InUse), b.MaxConns, memlimit.MinConns, mib(b.LimitFor(sys.Limit, memlimit.MinConns))))
+				mib(sys.Limit), b.Fit(), mib(sys.InUse), b.MaxConns, memlimit.MinConns, mib(b.LimitFor(sys.Limit, memlimit.MinConns))))
 		}
+	}
+	if sys.Limit > 0 {
+		conns += ", " + strconv.Itoa(cfg.MaxBusy) + " in a request at once"
 	}
 	switch {
 	case softSet:

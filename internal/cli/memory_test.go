@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"regexp"
 	"strconv"
 	"strings"
@@ -38,30 +39,33 @@ func TestFitMemory(t *testing.T) {
 		maxConns    int // explicit when > 0
 		softSet     int64
 		wantConns   int
+		wantBusy    int  // 0: wantConns
 		wantSoft    bool // a soft limit is to be set
 		wantSummary string
 		wantWarning string
 	}{
 		"16 MiB, derived": {
-			root: fakeRoot(t, "16777216"), wantConns: derived.MaxConns, wantSoft: true,
-			wantSummary: `^memory limit 16\.0 MiB, 2\.0 MiB in use: max-conns ` + strconv.Itoa(derived.MaxConns) + `, GOMEMLIMIT \d+\.\d MiB$`,
+			root: fakeRoot(t, "16777216"), wantConns: derived.MaxConns, wantBusy: derived.MaxBusy, wantSoft: true,
+			wantSummary: `^memory limit 16\.0 MiB, 2\.0 MiB in use: max-conns ` + strconv.Itoa(derived.MaxConns) + `, ` +
+				strconv.Itoa(derived.MaxBusy) + ` in a request at once, GOMEMLIMIT \d+\.\d MiB$`,
 		},
 		"explicit max-conns that fits": {
 			root: fakeRoot(t, "16777216"), maxConns: 10, wantConns: 10, wantSoft: true,
-			wantSummary: `max-conns 10 \(set\), GOMEMLIMIT`,
+			wantSummary: `max-conns 10 \(set\), 10 in a request at once, GOMEMLIMIT`,
 		},
 		"explicit max-conns that does not fit": {
-			root: fakeRoot(t, "16777216"), maxConns: 100000, wantConns: 100000, wantSoft: true,
-			wantSummary: `max-conns 100000 \(set\)`,
-			wantWarning: "max-conns 100000 may not fit the 16.0 MiB memory limit: " + strconv.Itoa(derived.MaxConns) + " connections do, at up to 32.0 KiB each",
+			root: fakeRoot(t, "16777216"), maxConns: 100000, wantConns: 100000, wantBusy: derived.MaxBusy, wantSoft: true,
+			wantSummary: `max-conns 100000 \(set\), ` + strconv.Itoa(derived.MaxBusy) + ` in a request at once`,
+			wantWarning: "max-conns 100000 may not fit the 16.0 MiB memory limit: " + strconv.Itoa(derived.MaxConns) + " connections do, " +
+				strconv.Itoa(derived.MaxBusy) + " of them in a request at up to 32.0 KiB each, the rest at 16.0 KiB",
 		},
 		"GOMEMLIMIT above what fits": {
-			root: fakeRoot(t, "16777216"), softSet: 64 * mib, wantConns: derived.MaxConns,
+			root: fakeRoot(t, "16777216"), softSet: 64 * mib, wantConns: derived.MaxConns, wantBusy: derived.MaxBusy,
 			wantSummary: `GOMEMLIMIT 64\.0 MiB \(set\)$`,
 			wantWarning: "GOMEMLIMIT 64.0 MiB is above the",
 		},
 		"GOMEMLIMIT that fits": {
-			root: fakeRoot(t, "16777216"), softSet: 4 * mib, wantConns: derived.MaxConns,
+			root: fakeRoot(t, "16777216"), softSet: 4 * mib, wantConns: derived.MaxConns, wantBusy: derived.MaxBusy,
 			wantSummary: `GOMEMLIMIT 4\.0 MiB \(set\)$`,
 		},
 		"no limit (v1's unlimited)": {
@@ -70,8 +74,12 @@ func TestFitMemory(t *testing.T) {
 		},
 		"a limit below what the server needs": {
 			root: fakeRoot(t, "4194304"), wantConns: memlimit.MinConns, wantSoft: true,
-			wantSummary: `max-conns 16, GOMEMLIMIT`,
+			wantSummary: `max-conns 16, 16 in a request at once, GOMEMLIMIT`,
 			wantWarning: "the 4.0 MiB memory limit leaves room for 0 connections after the server (2.0 MiB in use) and a healthcheck probe: serving 16 anyway; 16 fit in ",
+		},
+		"explicit max-conns without a limit": {
+			root: fakeRoot(t, "9223372036854771712"), maxConns: 5000, wantConns: 5000,
+			wantSummary: `^no memory limit: max-conns 5000 \(set\)$`,
 		},
 		"an unreadable limit": {
 			root: fakeRoot(t, "sixteen megs"), wantConns: memlimit.NoLimitConns,
@@ -102,6 +110,9 @@ func TestFitMemory(t *testing.T) {
 			f := fitMemory(&cfg, tc.maxConns > 0, tc.softSet > 0, tc.softSet, sys, err)
 			if cfg.MaxConns != tc.wantConns {
 				t.Errorf("MaxConns = %d, want %d", cfg.MaxConns, tc.wantConns)
+			}
+			if want := cmp.Or(tc.wantBusy, tc.wantConns); cfg.MaxBusy != want {
+				t.Errorf("MaxBusy = %d, want %d", cfg.MaxBusy, want)
 			}
 			if (f.softLimit > 0) != tc.wantSoft {
 				t.Errorf("soft limit to set = %d, want one: %v", f.softLimit, tc.wantSoft)

@@ -27,7 +27,7 @@ import (
 // server's 5 s read timeout, so slow connections are timed out and opened again.
 const attack = 8 * time.Second
 
-var startLine = regexp.MustCompile(`serving on \S+ \(version \S+, commit \S+; memory limit (\d+)\.0 MiB, [\d.]+ MiB in use: max-conns (\d+), GOMEMLIMIT [\d.]+ MiB\)`)
+var startLine = regexp.MustCompile(`serving on \S+ \(version \S+, commit \S+; memory limit (\d+)\.0 MiB, [\d.]+ MiB in use: max-conns (\d+), (\d+) in a request at once, GOMEMLIMIT [\d.]+ MiB\)`)
 
 // TestMemoryUnderAttack runs the plain and the UPX image as `make docker-run` does, at
 // their defaults in --memory 16m, and attacks each for 8 s with four times its derived
@@ -87,8 +87,10 @@ func TestMemoryUnderAttack(t *testing.T) {
 			maxConns, _ := strconv.Atoi(m[2])
 			peak := peakFile(t, name)
 
+			// Four times the open cap: the slow ones fill every place in a request, the
+			// open cap and the accept queue.
 			slow := max(4*maxConns, 64)
-			t.Logf("%s: derived max-conns %d; attacking with %d slow connections and 16 load clients for %v", img.name, maxConns, slow, attack)
+			t.Logf("%s: derived max-conns %d, %s in a request at once; attacking with %d slow connections and 16 load clients for %v", img.name, maxConns, m[3], slow, attack)
 			res := attackFor(addr, slow, 16, attack)
 			t.Logf("%s: slow connections opened %d, refused with 503 %d; load: %d answered 200, %d refused with 503, %d failed; median 503 after %v",
 				img.name, res.slowOpened.Load(), res.slow503.Load(), res.load200.Load(), res.load503.Load(), res.loadFailed.Load(), res.median503())

@@ -84,7 +84,7 @@ func (m *Memcost) Markdown(lim Limits) string {
 				d := s.Derive(lim.HeaderBytes, lim.BodyBytes)
 				cell := fmt.Sprintf(" %d", d.MaxConns)
 				if !d.Fits(memlimit.MinConns) {
-					cell = fmt.Sprintf(" %d (%d fit)", d.MaxConns, max(d.Room/d.ConnBytes, 0))
+					cell = fmt.Sprintf(" %d (%d fit)", d.MaxConns, d.Fit())
 				}
 				b.WriteString(cell + " |")
 			}
