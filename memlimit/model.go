@@ -97,6 +97,9 @@ type System struct {
 	Anon  int64 // this process's anonymous resident memory at start
 	V2    bool  // cgroup v2, which charges socket buffers
 	Procs int   // GOMAXPROCS
+	// OneCap is for a server without places in a request (the floppy build): any of its
+	// connections may be in one, so each is priced as the costliest and MaxBusy is MaxConns.
+	OneCap bool
 }
 
 // Budget is what a memory limit allows the server. Two caps keep it: connections in a
@@ -126,12 +129,18 @@ type Budget struct {
 func (s System) Derive(maxHeaderBytes, maxBodyBytes int) Budget {
 	b := Budget{MaxConns: NoLimitConns, MaxBusy: NoLimitConns,
 		ConnBytes: ConnBytes(maxHeaderBytes, maxBodyBytes, s.V2), ParkedBytes: ParkedBytes(s.V2)}
+	if s.OneCap {
+		b.ParkedBytes = b.ConnBytes // then every formula below gives room / ConnBytes
+	}
 	if s.Limit <= 0 {
 		return b
 	}
 	b.Room = s.Limit - s.InUse - (s.Anon + ProbeExtraBytes) - HeadroomBytes - int64(max(s.Procs, 1))*ThreadBytes
 	b.MaxBusy = int(min(max(b.Room/2/b.ConnBytes, MinConns), MaxConns))
 	b.MaxConns = int(min(max(b.fitIn(b.Room), int64(b.MaxBusy)), MaxConns))
+	if s.OneCap {
+		b.MaxBusy = b.MaxConns
+	}
 	// The kernel's part of the connections is not Go's to collect.
 	kernel := int64(ConnKernelBytes)
 	if s.V2 {

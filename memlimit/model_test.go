@@ -104,7 +104,9 @@ func TestForImage(t *testing.T) {
 func TestLimitFor(t *testing.T) {
 	t.Parallel()
 	v2, upx := variants()
-	for name, s := range map[string]System{"plain": plain16, "v2": v2, "upx": upx} {
+	one := plain16
+	one.OneCap = true
+	for name, s := range map[string]System{"plain": plain16, "v2": v2, "upx": upx, "one cap": one} {
 		for _, conns := range []int{1, MinConns, 64, 100, 500, 2000} {
 			at := s
 			at.Limit = s.Derive(4096, 4096).LimitFor(s.Limit, conns)
@@ -116,5 +118,21 @@ func TestLimitFor(t *testing.T) {
 				t.Errorf("%s: %d connections fit a byte under the %d LimitFor gives", name, conns, at.Limit+1)
 			}
 		}
+	}
+}
+
+// TestOneCap checks the floppy build's derivation: every connection priced as the
+// costliest, and all of them may be in a request.
+func TestOneCap(t *testing.T) {
+	t.Parallel()
+	s := plain16
+	s.OneCap = true
+	b := s.Derive(4096, 4096)
+	if want := int(b.Room / b.ConnBytes); b.MaxConns != want || b.MaxBusy != want || b.Fit() != want || b.ParkedBytes != b.ConnBytes {
+		t.Errorf("one cap: MaxConns %d, MaxBusy %d, Fit %d, ParkedBytes %d; want %d, %d, %d, %d",
+			b.MaxConns, b.MaxBusy, b.Fit(), b.ParkedBytes, want, want, want, b.ConnBytes)
+	}
+	if two := plain16.Derive(4096, 4096); two.MaxConns <= b.MaxConns {
+		t.Errorf("two caps hold %d connections, one cap %d: want more with places", two.MaxConns, b.MaxConns)
 	}
 }

@@ -252,3 +252,15 @@ func (b lingerBounds) close(c net.Conn) {
 	_ = c.SetReadDeadline(time.Now().Add(b.time))
 	_, _ = io.CopyN(io.Discard, c, b.bytes)
 }
+
+// refuseBusy answers a parked connection that found no place in a request, before anything
+// of its request is read, as one over the open cap is answered: its place under the cap is
+// given back first, and its lingering close is one of the refusedLingering ones or none.
+// Lingering on its own would let an attack that keeps every place busy hold a reading
+// goroutine for every connection it opens beside them.
+func (c *conn) refuseBusy() {
+	c.closeOnce.Do(func() {
+		c.giveBack()
+		c.l.refuse(c.Conn)
+	})
+}

@@ -17,9 +17,6 @@ func (c *conn) fill() error { return c.fillBlocking() }
 // waitReadable returns at once: fill waits.
 func (c *conn) waitReadable() error { return nil }
 
-// peek reports nothing: without a descriptor to peek at, a new connection's request
-// waits for a general place.
-func (c *conn) peek() (whole, closed bool) { return false, false }
-
-// readable reports false: a kicked connection parks, and its parked wait reads.
-func (c *conn) readable() bool { return false }
+// peekInto finds nothing: without a descriptor to peek at, a kicked connection parks, and
+// a new connection's request waits for a general place.
+func (c *conn) peekInto([]byte) (int, error) { return 0, syscall.EAGAIN }

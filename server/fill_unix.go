@@ -83,27 +83,6 @@ func (c *conn) waitReadable() error {
 	})
 }
 
-// peek reports what has arrived on the connection, leaving it unread: whether it begins
-// with a request that has arrived whole (arrivedWhole), and whether the client closed
-// with nothing more sent.
-func (c *conn) peek() (whole, closed bool) {
-	buf := readBuffers.Get().(*[]byte)
-	defer readBuffers.Put(buf)
-	n, err := c.peekInto(*buf)
-	if err != nil {
-		return false, !errors.Is(err, syscall.EAGAIN)
-	}
-	return n > 0 && arrivedWhole((*buf)[:n]), n == 0
-}
-
-// readable reports whether a read would not wait: bytes or the client's end of stream
-// have arrived.
-func (c *conn) readable() bool {
-	var one [1]byte
-	_, err := c.peekInto(one[:])
-	return err == nil
-}
-
 // peekInto copies what has arrived into buf without taking it or waiting: 0 bytes and no
 // error when the client has closed, syscall.EAGAIN when nothing has arrived.
 func (c *conn) peekInto(buf []byte) (n int, err error) {

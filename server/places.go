@@ -1,3 +1,5 @@
+//go:build !floppy
+
 package server
 
 import (
@@ -5,6 +7,7 @@ import (
 	"errors"
 	"slices"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -24,6 +27,10 @@ import (
 // parkIdle). The places come in classes (places), so that slow requests, an attack's,
 // cannot take them all. One that found no place within busyWait gets overCap, the
 // over-cap answer, and a lingering close.
+
+// HasPlaces says this build keeps places in a request; the floppy build leaves them out
+// (places_floppy.go), and its memory limit derives one cap for every connection.
+const HasPlaces = true
 
 // busyWait bounds the wait for a place: longer than the sweep takes to park a connection
 // that waits for its next request (parkAfter ticks at most), with a tick to spare, so that
@@ -228,18 +235,6 @@ func (l *listener) parkIdle() {
 	}
 }
 
-// refuseBusy answers a parked connection that found no place in a request, before anything
-// of its request is read, as one over the open cap is answered: its place under the cap is
-// given back first, and its lingering close is one of the refusedLingering ones or none.
-// Lingering on its own would let an attack that keeps every place busy hold a reading
-// goroutine for every connection it opens beside them.
-func (c *conn) refuseBusy() {
-	c.closeOnce.Do(func() {
-		c.giveBack()
-		c.l.refuse(c.Conn)
-	})
-}
-
 // busyNow, busyMax and waitingNow are what the metrics show: without places of their own,
 // every open connection that is not parked has one.
 func (l *listener) busyNow() int {
@@ -276,6 +271,19 @@ func (l *listener) waitingNow() int {
 	return n
 }
 
+// peek reports what has arrived on the connection, leaving it unread: whether it begins
+// with a request that has arrived whole (arrivedWhole), and whether the client closed
+// with nothing more sent.
+func (c *conn) peek() (whole, closed bool) {
+	buf := readBuffers.Get().(*[]byte)
+	defer readBuffers.Put(buf)
+	n, err := c.peekInto(*buf)
+	if err != nil {
+		return false, !errors.Is(err, syscall.EAGAIN)
+	}
+	return n > 0 && arrivedWhole((*buf)[:n]), n == 0
+}
+
 // arrivedWhole reports whether b begins with a request that has arrived whole: a head that
 // ends and declares no body. One with a Content-Length or Transfer-Encoding field, even a
 // zero one, is taken for unfinished: the check is for the small requests that fill no
@@ -305,4 +313,12 @@ func hasFoldPrefix(line []byte, prefix string) bool {
 		}
 	}
 	return true
+}
+
+// readable reports whether a read would not wait: bytes or the client's end of stream
+// have arrived.
+func (c *conn) readable() bool {
+	var one [1]byte
+	_, err := c.peekInto(one[:])
+	return err == nil
 }

@@ -21,10 +21,12 @@ type memoryFit struct {
 	softLimit int64
 }
 
-// withProcs adds GOMAXPROCS to what read found: the threads the model keeps room for.
+// withProcs adds GOMAXPROCS to what read found, the threads the model keeps room for, and
+// whether this build has places in a request.
 func withProcs(read func() (memlimit.System, error)) (memlimit.System, error) {
 	sys, err := read()
 	sys.Procs = runtime.GOMAXPROCS(0)
+	sys.OneCap = !server.HasPlaces
 	return sys, err
 }
 
@@ -47,8 +49,12 @@ func fitMemory(cfg *server.Config, connsSet, softSet bool, currentSoft int64, sy
 	case connsSet:
 		conns = "max-conns " + strconv.Itoa(cfg.MaxConns) + " (set)"
 		if sys.Limit > 0 && !b.Fits(cfg.MaxConns) {
-			f.warnings = append(f.warnings, fmt.Sprintf("max-conns %d may not fit the %s memory limit: %d connections do, %d of them in a request at up to %s each, the rest at %s",
-				cfg.MaxConns, mib(sys.Limit), b.Fit(), min(b.Fit(), b.MaxBusy), kib(b.ConnBytes), kib(b.ParkedBytes)))
+			each := "at up to " + kib(b.ConnBytes) + " each"
+			if b.ParkedBytes < b.ConnBytes {
+				each = fmt.Sprintf("%d of them in a request %s, the rest at %s", min(b.Fit(), b.MaxBusy), each, kib(b.ParkedBytes))
+			}
+			f.warnings = append(f.warnings, fmt.Sprintf("max-conns %d may not fit the %s memory limit: %d connections do, %s",
+				cfg.MaxConns, mib(sys.Limit), b.Fit(), each))
 		}
 		cfg.MaxBusy = cfg.MaxConns
 		if sys.Limit > 0 {
