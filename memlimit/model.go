@@ -136,7 +136,7 @@ func (s System) Derive(maxHeaderBytes, maxBodyBytes int) Budget {
 		return b
 	}
 	b.Room = s.Limit - s.InUse - (s.Anon + ProbeExtraBytes) - HeadroomBytes - int64(max(s.Procs, 1))*ThreadBytes
-	b.MaxBusy = int(min(max(b.Room/2/b.ConnBytes, MinConns), MaxConns))
+	b.MaxBusy = int(min(b.placesIn(b.Room), MaxConns))
 	b.MaxConns = int(min(max(b.fitIn(b.Room), int64(b.MaxBusy)), MaxConns))
 	if s.OneCap {
 		b.MaxBusy = b.MaxConns
@@ -154,10 +154,13 @@ func (s System) Derive(maxHeaderBytes, maxBodyBytes int) Budget {
 // MaxConns, never raised to MinConns.
 func (b Budget) Fit() int { return int(b.fitIn(b.Room)) }
 
+// placesIn is how many places in a request a room pays for: half of it, at least MinConns.
+func (b Budget) placesIn(room int64) int64 { return max(room/2/b.ConnBytes, MinConns) }
+
 // fitIn is how many connections a room holds with this budget's prices, its places
 // derived from that room as Derive derives them.
 func (b Budget) fitIn(room int64) int64 {
-	busy := max(room/2/b.ConnBytes, MinConns)
+	busy := b.placesIn(room)
 	if room < busy*b.ConnBytes {
 		return max(room/b.ConnBytes, 0)
 	}

@@ -70,16 +70,8 @@ func (c *conn) waitReadable() error {
 	}
 	var one [1]byte
 	return c.raw.Read(func(fd uintptr) bool {
-		for {
-			_, _, err := syscall.Recvfrom(int(fd), one[:], syscall.MSG_PEEK)
-			switch err {
-			case syscall.EINTR:
-				continue
-			case syscall.EAGAIN:
-				return false
-			}
-			return true
-		}
+		_, err := recvPeek(fd, one[:])
+		return !errors.Is(err, syscall.EAGAIN)
 	})
 }
 
@@ -89,16 +81,18 @@ func (c *conn) peekInto(buf []byte) (n int, err error) {
 	if c.raw == nil {
 		return 0, syscall.EAGAIN
 	}
-	cerr := c.raw.Control(func(fd uintptr) {
-		for {
-			n, _, err = syscall.Recvfrom(int(fd), buf, syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-			if !errors.Is(err, syscall.EINTR) {
-				return
-			}
-		}
-	})
-	if cerr != nil {
+	if cerr := c.raw.Control(func(fd uintptr) { n, err = recvPeek(fd, buf) }); cerr != nil {
 		return 0, cerr
 	}
 	return n, err
+}
+
+// recvPeek copies what has arrived on fd into buf, leaving it there, without waiting.
+func recvPeek(fd uintptr, buf []byte) (int, error) {
+	for {
+		n, _, err := syscall.Recvfrom(int(fd), buf, syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		if !errors.Is(err, syscall.EINTR) {
+			return n, err
+		}
+	}
 }

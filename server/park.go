@@ -162,9 +162,11 @@ func (l *listener) park(c *conn) {
 	l.parkedNow.Add(1)
 	go func() {
 		_ = c.Conn.SetReadDeadline(c.readDeadline)
-		err := c.waitReadable()
-		if err == nil {
-			err = c.awaitPlace() // a place in a request (places.go), before the read
+		var err error
+		if l.places != nil { // a place in a request (places.go), taken before the read
+			if err = c.waitReadable(); err == nil {
+				err = c.awaitPlace()
+			}
 		}
 		if err == nil {
 			err = c.fill()
