@@ -39,10 +39,10 @@ func (o *observed) servedConn(t *testing.T, parked int) (net.Conn, *bufio.Reader
 }
 
 // wantRefused sends GET /health on c and wants the over-cap 503, a close, and no sooner
-// than busyWait.
-func wantRefused(t *testing.T, name string, c net.Conn, br *bufio.Reader) {
+// than busyWait after start, the moment before the request's first byte was sent (the
+// server's wait begins when that byte arrives, which may be before this call).
+func wantRefused(t *testing.T, name string, c net.Conn, br *bufio.Reader, start time.Time) {
 	t.Helper()
-	start := time.Now()
 	a, err := exchange(t, c, br, get("/health"))
 	if err != nil || a.Status != 503 || !a.Close {
 		t.Errorf("%s with every place it may take in a request: %+v, %v; want 503 and a close", name, a, err)
@@ -104,14 +104,14 @@ func TestPlacesReserveForServedConnections(t *testing.T) {
 	o.waitFor(t, "http_connections_busy", "1")
 
 	fresh, freshBR := dialTCP(t, o.addr)
-	wantRefused(t, "a new connection", fresh, freshBR)
+	wantRefused(t, "a new connection", fresh, freshBR, time.Now())
 	// Sent with the request that takes the reserved place, the request that never ends
 	// keeps it: fasthttp reads both at once, and never waits for a request in between.
 	if a, err := exchange(t, first, firstBR, get("/health")+halfRequest); err != nil || a.Status != 200 {
 		t.Fatalf("a served connection with the general place held: %+v, %v; want 200 from the reserved place", a, err)
 	}
 	o.waitFor(t, "http_connections_busy", "2")
-	wantRefused(t, "a served connection", second, secondBR)
+	wantRefused(t, "a served connection", second, secondBR, time.Now())
 	if got := o.scrape(t)["http_connections_refused_total"]; got != "2" {
 		t.Errorf("http_connections_refused_total = %s, want 2", got)
 	}
@@ -233,10 +233,11 @@ func TestPlacesQuickForWholeRequests(t *testing.T) {
 		_ = c.Close()
 	}
 	slow, slowBR := dialTCP(t, o.addr)
+	sent := time.Now()
 	if _, err := io.WriteString(slow, "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"); err != nil {
 		t.Fatal(err)
 	}
-	wantRefused(t, "a new connection, its request unfinished", slow, slowBR)
+	wantRefused(t, "a new connection, its request unfinished", slow, slowBR, sent)
 }
 
 // TestArrivedWhole checks which heads count as a request that has arrived whole.
