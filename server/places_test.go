@@ -141,12 +141,14 @@ func TestPlacesKeepServedClients(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The holder, waiting for the general place, parks the busy client, which waited for its
-	// next request there; that request then takes the reserved place.
+	// next request there, and takes the place; that request then takes the reserved place,
+	// the only one left. It holds it only until the sweep parks it again, too briefly to
+	// look for in the metrics under load: its 200, with the general place held, shows it.
 	o.waitFor(t, "http_connections_parked", "1")
+	o.waitFor(t, "http_connections_busy", "1")
 	if a, err := exchange(t, busy, busyBR, get("/health")); err != nil || a.Status != 200 {
 		t.Fatal(a, err)
 	}
-	o.waitFor(t, "http_connections_busy", "2")
 	refused := make(chan int, 3)
 	for range cap(refused) {
 		go func() {
@@ -221,14 +223,13 @@ func TestPlacesQuickForWholeRequests(t *testing.T) {
 		}
 	}
 	o.waitFor(t, "http_connections_busy", "2")
+	// The general places stay held until READ_TIMEOUT, far past busyWait: a request that
+	// waited for one would get the 503, so a 200 is one served from the quick place (no
+	// clock needed, which a loaded machine would make flaky).
 	for i := range 5 {
 		c, br := dialTCP(t, o.addr)
-		start := time.Now()
 		if a, err := exchange(t, c, br, get("/health")); err != nil || a.Status != 200 {
 			t.Fatalf("new connection %d, its request whole, with the general places held: %+v, %v; want 200", i, a, err)
-		}
-		if took := time.Since(start); took >= busyWait {
-			t.Errorf("new connection %d, its request whole: answered after %v, as if it had waited for a general place", i, took)
 		}
 		_ = c.Close()
 	}
