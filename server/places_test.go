@@ -142,8 +142,7 @@ func TestPlacesKeepServedClients(t *testing.T) {
 	}
 	// The holder, waiting for the general place, parks the busy client, which waited for its
 	// next request there, and takes the place; that request then takes the reserved place,
-	// the only one left. It holds it only until the sweep parks it again, too briefly to
-	// look for in the metrics under load: its 200, with the general place held, shows it.
+	// the only one left.
 	o.waitFor(t, "http_connections_parked", "1")
 	o.waitFor(t, "http_connections_busy", "1")
 	if a, err := exchange(t, busy, busyBR, get("/health")); err != nil || a.Status != 200 {
@@ -168,10 +167,19 @@ func TestPlacesKeepServedClients(t *testing.T) {
 			refused <- a.Status
 		}()
 	}
-	answered := 0
-	for deadline := time.Now().Add(busyWait + 500*time.Millisecond); time.Now().Before(deadline); answered++ {
+	// Between its requests the client keeps the reserved place until the sweep parks it,
+	// at most half a second: the metrics are read there, and the requests go on until they
+	// have shown it (a single look after one request could miss it on a loaded machine).
+	answered, start, heldReserved := 0, time.Now(), false
+	for deadline := start.Add(busyWait + 500*time.Millisecond); time.Now().Before(deadline) || !heldReserved; answered++ {
 		if a, err := exchange(t, busy, busyBR, get("/health")); err != nil || a.Status != 200 {
 			t.Fatalf("request %d back to back while slow ones asked for a place: %+v, %v; want 200", answered+1, a, err)
+		}
+		if !heldReserved {
+			heldReserved = o.scrape(t)["http_connections_busy"] == "2"
+		}
+		if time.Since(start) > bound {
+			t.Fatalf("http_connections_busy never came to 2 in %d requests back to back: the reserved place was not taken", answered+1)
 		}
 	}
 	for range cap(refused) {
@@ -223,13 +231,14 @@ func TestPlacesQuickForWholeRequests(t *testing.T) {
 		}
 	}
 	o.waitFor(t, "http_connections_busy", "2")
-	// The general places stay held until READ_TIMEOUT, far past busyWait: a request that
-	// waited for one would get the 503, so a 200 is one served from the quick place (no
-	// clock needed, which a loaded machine would make flaky).
 	for i := range 5 {
 		c, br := dialTCP(t, o.addr)
+		start := time.Now()
 		if a, err := exchange(t, c, br, get("/health")); err != nil || a.Status != 200 {
 			t.Fatalf("new connection %d, its request whole, with the general places held: %+v, %v; want 200", i, a, err)
+		}
+		if took := time.Since(start); took >= busyWait {
+			t.Errorf("new connection %d, its request whole: answered after %v, as if it had waited for a general place", i, took)
 		}
 		_ = c.Close()
 	}
